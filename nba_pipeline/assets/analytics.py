@@ -1,0 +1,94 @@
+"""Phase 3: one clean row per player per game, team summaries, and each date's expected players."""
+
+from collections.abc import Iterator
+
+import pandas as pd
+from dagster import AssetExecutionContext, AssetIn, Output
+
+from nba_pipeline.assets.common import (
+    in_window,
+    partition_window,
+    table_frame,
+    table_key,
+    warehouse_asset,
+    window_label,
+)
+from nba_pipeline.checks.analytics import (
+    CONTEXT_CHECKS,
+    PLAYER_GAME_SUMMARY_CHECKS,
+    TEAM_SUMMARY_CHECKS,
+)
+from nba_pipeline.checks.framework import evaluate, specs
+from nba_pipeline.domain import analytics
+from nba_pipeline.partitions import history, history_through
+
+PGS = "nba_analytics.player_game_summary"
+TEAM_OFFENSE = "nba_analytics.team_offense_game_summary"
+TEAM_DEFENSE = "nba_analytics.team_defense_game_summary"
+CONTEXT = "nba_analytics.upcoming_player_game_context"
+REST_LOOKBACK_DAYS = 30
+ROSTER_LOOKBACK_DAYS = 45
+
+
+@warehouse_asset(
+    PGS, group="analytics",
+    ins={
+        "player_boxscores": AssetIn(table_key("nba_raw.player_boxscores"),
+                                    partition_mapping=history_through(REST_LOOKBACK_DAYS)),
+        "player_prop_lines": AssetIn(table_key("nba_raw.player_prop_lines")),
+    },
+    check_specs=specs(table_key(PGS), PLAYER_GAME_SUMMARY_CHECKS),
+)
+def player_game_summary(context: AssetExecutionContext, player_boxscores: pd.DataFrame,
+                        player_prop_lines: pd.DataFrame) -> Iterator:
+    start, end = partition_window(context)
+    frame = table_frame(
+        analytics.player_game_summary(player_boxscores, player_prop_lines, start, end), PGS)
+    yield Output(frame, metadata={"player_games": len(frame),
+                                  "with_line": int(frame["points_line"].notna().sum())})
+    yield from evaluate(table_key(PGS), PLAYER_GAME_SUMMARY_CHECKS, frame, window_label(context))
+
+
+@warehouse_asset(TEAM_OFFENSE, group="analytics",
+                 ins={"player_game_summary": AssetIn(table_key(PGS))},
+                 check_specs=specs(table_key(TEAM_OFFENSE), TEAM_SUMMARY_CHECKS))
+def team_offense_game_summary(context: AssetExecutionContext,
+                              player_game_summary: pd.DataFrame) -> Iterator:
+    frame = table_frame(analytics.team_offense_summary(player_game_summary), TEAM_OFFENSE)
+    yield Output(frame, metadata={"team_games": len(frame)})
+    yield from evaluate(table_key(TEAM_OFFENSE), TEAM_SUMMARY_CHECKS, frame, window_label(context))
+
+
+@warehouse_asset(TEAM_DEFENSE, group="analytics",
+                 ins={"team_offense_game_summary": AssetIn(table_key(TEAM_OFFENSE))},
+                 check_specs=specs(table_key(TEAM_DEFENSE), TEAM_SUMMARY_CHECKS))
+def team_defense_game_summary(context: AssetExecutionContext,
+                              team_offense_game_summary: pd.DataFrame) -> Iterator:
+    frame = table_frame(analytics.team_defense_summary(team_offense_game_summary), TEAM_DEFENSE)
+    yield Output(frame, metadata={"team_games": len(frame)})
+    yield from evaluate(table_key(TEAM_DEFENSE), TEAM_SUMMARY_CHECKS, frame, window_label(context))
+
+
+@warehouse_asset(
+    CONTEXT, group="analytics",
+    ins={
+        "schedule": AssetIn(table_key("nba_raw.schedule")),
+        "recent_games": AssetIn(table_key(PGS), partition_mapping=history(ROSTER_LOOKBACK_DAYS)),
+        "player_prop_lines": AssetIn(table_key("nba_raw.player_prop_lines")),
+    },
+    check_specs=specs(table_key(CONTEXT), CONTEXT_CHECKS),
+)
+def upcoming_player_game_context(context: AssetExecutionContext, schedule: pd.DataFrame,
+                                 recent_games: pd.DataFrame,
+                                 player_prop_lines: pd.DataFrame) -> Iterator:
+    start, end = partition_window(context)
+    frame = analytics.upcoming_player_game_context(in_window(schedule, start, end), recent_games,
+                                                   player_prop_lines)
+    frame = table_frame(frame, CONTEXT)
+    yield Output(frame, metadata={"expected_players": len(frame),
+                                  "with_line": int(frame["has_line"].sum())})
+    yield from evaluate(table_key(CONTEXT), CONTEXT_CHECKS, frame, window_label(context))
+
+
+analytics_assets = [player_game_summary, team_offense_game_summary, team_defense_game_summary,
+                    upcoming_player_game_context]

@@ -1,0 +1,103 @@
+"""Shared shape of every warehouse asset: daily partitions, single-run backfills, replace-by-date."""
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import pandas as pd
+from dagster import (
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetIn,
+    AssetKey,
+    AutomationCondition,
+    BackfillPolicy,
+    asset,
+)
+
+from nba_pipeline.partitions import daily_partitions, dates_between
+from nba_pipeline.storage.schema import conform, table_schema
+
+OWNERS = ["team:nba-data"]
+
+
+def table_key(table: str) -> AssetKey:
+    """`nba_raw.player_boxscores` -> AssetKey(['nba_raw', 'player_boxscores'])."""
+    return AssetKey(table.split("."))
+
+
+def warehouse_asset(
+    table: str,
+    *,
+    group: str,
+    ins: Mapping[str, AssetIn] | None = None,
+    deps: Sequence[Any] | None = None,
+    check_specs: Sequence[AssetCheckSpec] | None = None,
+    pool: str | None = None,
+    automation_condition: AutomationCondition | None = None,
+) -> Callable[..., Any]:
+    """Declare a daily-partitioned table asset whose key mirrors its warehouse location."""
+    schema = table_schema(table)
+    return asset(
+        key=table_key(table),
+        group_name=group,
+        description=_ddl_description(schema.ddl),
+        partitions_def=daily_partitions,
+        backfill_policy=BackfillPolicy.single_run(),
+        metadata={
+            "partition_expr": schema.partition_column or "game_date",
+            "ddl": f"sql/{schema.dataset}.sql",
+            "clustering": ", ".join(schema.clustering),
+        },
+        kinds={"pandas", "duckdb", "bigquery"},
+        owners=OWNERS,
+        ins=ins,
+        deps=deps,
+        check_specs=check_specs,
+        pool=pool,
+        automation_condition=automation_condition,
+        tags={"nba_pipeline/warehouse": "duckdb"},
+    )
+
+
+def _ddl_description(ddl: str) -> str:
+    marker = 'description = "'
+    start = ddl.find(marker)
+    return ddl[start + len(marker): ddl.find('"', start + len(marker))] if start >= 0 else ""
+
+
+def partition_window(context: AssetExecutionContext) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The run's game-date window [start, end) as naive timestamps (one day or a backfill range)."""
+    window = context.partition_time_window
+    return (pd.Timestamp(window.start.date()), pd.Timestamp(window.end.date()))
+
+
+def partition_dates(context: AssetExecutionContext) -> list[date]:
+    start, end = partition_window(context)
+    return dates_between(start.date(), end.date())
+
+
+def in_window(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    if frame.empty:
+        return frame
+    dates = pd.to_datetime(frame["game_date"])
+    return frame[(dates >= start) & (dates < end)]
+
+
+def table_frame(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """The table's columns, typed per its DDL; working columns are dropped, missing ones raise.
+
+    An empty day gives a typed empty frame.
+    """
+    return conform(project(frame, table), table, allow_missing=frame.empty)
+
+
+def project(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Keep only the table's columns (domain frames carry working columns too)."""
+    return frame[[c for c in table_schema(table).column_names if c in frame.columns]]
+
+
+def window_label(context: AssetExecutionContext) -> str:
+    start, end = partition_window(context)
+    last = (end - pd.Timedelta(days=1)).date()
+    return start.date().isoformat() if last == start.date() else f"{start.date()}..{last}"

@@ -1,0 +1,53 @@
+"""Phase 4: point-in-time features, one row per expected player per game date."""
+
+from collections.abc import Iterator
+
+import pandas as pd
+from dagster import AssetExecutionContext, AssetIn, Output
+
+from nba_pipeline.assets.analytics import CONTEXT, PGS, TEAM_DEFENSE, TEAM_OFFENSE
+from nba_pipeline.assets.common import (
+    table_frame,
+    table_key,
+    warehouse_asset,
+    window_label,
+)
+from nba_pipeline.checks.features import FEATURE_STORE_CHECKS
+from nba_pipeline.checks.framework import evaluate, specs
+from nba_pipeline.features.feature_store import FEATURE_VERSION, FEATURES, build_feature_rows
+from nba_pipeline.partitions import history
+
+FEATURE_STORE = "nba_precompute.ml_feature_store_v2"
+# Two seasons back: the previous season's average needs a full prior season.
+PLAYER_HISTORY_DAYS = 550
+TEAM_HISTORY_DAYS = 60
+
+
+@warehouse_asset(
+    FEATURE_STORE, group="precompute",
+    ins={
+        "upcoming_player_game_context": AssetIn(table_key(CONTEXT)),
+        "player_history": AssetIn(table_key(PGS), partition_mapping=history(PLAYER_HISTORY_DAYS)),
+        "team_offense": AssetIn(table_key(TEAM_OFFENSE),
+                                partition_mapping=history(TEAM_HISTORY_DAYS)),
+        "team_defense": AssetIn(table_key(TEAM_DEFENSE),
+                                partition_mapping=history(TEAM_HISTORY_DAYS)),
+    },
+    check_specs=specs(table_key(FEATURE_STORE), FEATURE_STORE_CHECKS),
+)
+def ml_feature_store_v2(context: AssetExecutionContext,
+                        upcoming_player_game_context: pd.DataFrame,
+                        player_history: pd.DataFrame, team_offense: pd.DataFrame,
+                        team_defense: pd.DataFrame) -> Iterator:
+    rows = build_feature_rows(upcoming_player_game_context, player_history, team_offense,
+                              team_defense, created_at=pd.Timestamp.now(tz="UTC"))
+    frame = table_frame(rows, FEATURE_STORE)
+    yield Output(frame, metadata={
+        "rows": len(frame), "feature_version": FEATURE_VERSION, "feature_count": len(FEATURES),
+        "mean_completeness": float(frame["completeness"].mean()) if len(frame) else 0.0,
+    })
+    yield from evaluate(table_key(FEATURE_STORE), FEATURE_STORE_CHECKS, frame,
+                        window_label(context))
+
+
+feature_assets = [ml_feature_store_v2]

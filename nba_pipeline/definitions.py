@@ -1,0 +1,35 @@
+"""The one place that assembles Definitions, for the profile in NBA_PIPELINE_PROFILE."""
+
+from __future__ import annotations
+
+from dagster import Definitions, define_asset_job
+
+from nba_pipeline.assets.analytics import analytics_assets
+from nba_pipeline.assets.features import feature_assets
+from nba_pipeline.assets.landing import landing_assets
+from nba_pipeline.assets.predictions import prediction_assets
+from nba_pipeline.assets.publishing import publishing_assets
+from nba_pipeline.assets.raw import raw_assets
+from nba_pipeline.partitions import daily_partitions
+from nba_pipeline.profiles import resources_for
+
+ALL_ASSETS = [*landing_assets, *raw_assets, *analytics_assets, *feature_assets,
+              *prediction_assets, *publishing_assets]
+
+# The main job: every asset for a game date, landing to published predictions.
+daily_pipeline_job = define_asset_job(
+    "daily_pipeline", selection="*", partitions_def=daily_partitions,
+    description="Every asset for a game date: landing -> raw -> analytics -> features -> "
+    "predictions -> grading -> publishing.",
+)
+
+
+def build_definitions(profile: str | None = None) -> Definitions:
+    return Definitions(
+        assets=ALL_ASSETS,
+        jobs=[daily_pipeline_job],
+        resources=resources_for(profile),
+    )
+
+
+defs = build_definitions()

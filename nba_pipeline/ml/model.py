@@ -1,0 +1,122 @@
+"""LightGBM points model: time-ordered training and validation, artifacts as plain text."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+from nba_pipeline.features.feature_store import FEATURE_VERSION, FEATURES
+
+MODEL_FEATURES: tuple[str, ...] = FEATURES
+VALIDATION_DAYS = 21
+MIN_TRAIN_ROWS = 2000
+PARAMS = {
+    "objective": "regression_l1",
+    "learning_rate": 0.05,
+    "num_leaves": 31,
+    "min_data_in_leaf": 40,
+    "feature_fraction": 0.8,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 1.0,
+    "verbose": -1,
+    "num_threads": 2,
+    "seed": 7,
+    "deterministic": True,
+}
+
+
+class NotEnoughHistoryError(ValueError):
+    """Too few labelled rows before the cutoff to train an honest model."""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    model_version: str
+    feature_version: str
+    trained_through: str
+    train_rows: int
+    validation_rows: int
+    validation_mae: float | None
+    best_iteration: int
+    residual_std: float
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> ModelInfo:
+        return cls(**json.loads(text))
+
+
+def training_cutoff(game_date: date, cadence_days: int = 7) -> date:
+    """Retrain weekly: a game date is served by the model trained through the previous Sunday."""
+    monday = game_date - timedelta(days=game_date.weekday())
+    return monday if cadence_days == 7 else game_date
+
+
+def model_version(cutoff: date) -> str:
+    return f"lgbm-{FEATURE_VERSION}-{cutoff.isoformat()}"
+
+
+def labelled_rows(features: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Feature rows joined to the points actually scored on that date."""
+    actual = outcomes[["game_date", "player_lookup", "points"]].assign(
+        game_date=lambda f: pd.to_datetime(f["game_date"]))
+    return features.assign(game_date=pd.to_datetime(features["game_date"])).merge(
+        actual, on=["game_date", "player_lookup"], how="inner")
+
+
+def train(labelled: pd.DataFrame, cutoff: date) -> tuple[lgb.Booster, ModelInfo]:
+    """Fit on rows strictly before `cutoff`; validate on the last VALIDATION_DAYS of them."""
+    cut = pd.Timestamp(cutoff)
+    rows = labelled[labelled["game_date"] < cut].sort_values("game_date", kind="stable")
+    if len(rows) < MIN_TRAIN_ROWS:
+        raise NotEnoughHistoryError(
+            f"only {len(rows)} labelled feature rows before {cutoff}; need {MIN_TRAIN_ROWS}. "
+            "Backfill earlier dates of ml_feature_store_v2 and player_game_summary first."
+        )
+    val_start = cut - pd.Timedelta(days=VALIDATION_DAYS)
+    fit, val = rows[rows["game_date"] < val_start], rows[rows["game_date"] >= val_start]
+    x = list(MODEL_FEATURES)
+    best_iter, val_mae, resid_std = 400, None, float(rows["points"].std())
+    if len(fit) >= MIN_TRAIN_ROWS // 2 and len(val):
+        booster = lgb.train(PARAMS, lgb.Dataset(fit[x], fit["points"]), num_boost_round=600,
+                            valid_sets=[lgb.Dataset(val[x], val["points"])],
+                            callbacks=[lgb.early_stopping(40, verbose=False)])
+        best_iter = max(booster.best_iteration, 50)
+        pred = booster.predict(val[x], num_iteration=best_iter)
+        val_mae = float(np.mean(np.abs(pred - val["points"])))
+        resid_std = float(np.std(pred - val["points"]))
+    final = lgb.train(PARAMS, lgb.Dataset(rows[x], rows["points"]), num_boost_round=best_iter)
+    info = ModelInfo(
+        model_version=model_version(cutoff), feature_version=FEATURE_VERSION,
+        trained_through=(cutoff - timedelta(days=1)).isoformat(), train_rows=len(rows),
+        validation_rows=len(val), validation_mae=val_mae, best_iteration=best_iter,
+        residual_std=resid_std,
+    )
+    return final, info
+
+
+def predict(booster: lgb.Booster, features: pd.DataFrame) -> np.ndarray:
+    return np.clip(booster.predict(features[list(MODEL_FEATURES)]), 0.0, None)
+
+
+def dump(booster: lgb.Booster) -> bytes:
+    return booster.model_to_string().encode()
+
+
+def load(data: bytes) -> lgb.Booster:
+    return lgb.Booster(model_str=data.decode())
+
+
+def importances(booster: lgb.Booster) -> dict[str, float]:
+    gain = booster.feature_importance(importance_type="gain")
+    total = float(gain.sum()) or 1.0
+    pairs = sorted(zip(booster.feature_name(), gain, strict=True), key=lambda p: -p[1])
+    return {name: round(float(g) / total, 4) for name, g in pairs}

@@ -1,0 +1,72 @@
+"""Prediction systems, recommendations and grading: plain pandas, shared by assets and reports."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+SYSTEMS = ("rolling_average", "lightgbm", "ensemble")
+EDGE_THRESHOLD = 1.5
+DEFAULT_SIGMA = 6.0
+ENSEMBLE_LINE_WEIGHT = 0.55
+
+
+def rolling_average(features: pd.DataFrame) -> np.ndarray:
+    """The honest baseline: last-10 average, falling back to season then previous season."""
+    return (features["pts_avg_last10"].fillna(features["pts_avg_season"])
+            .fillna(features["pts_avg_prev_season"]).fillna(0.0).to_numpy())
+
+
+def ensemble(lgbm: np.ndarray, baseline: np.ndarray, line: pd.Series) -> np.ndarray:
+    """Blend the model with the market line where one exists (known before tip-off)."""
+    blended = np.where(line.notna(), ENSEMBLE_LINE_WEIGHT * line.fillna(0) +
+                       (1 - ENSEMBLE_LINE_WEIGHT) * lgbm, 0.85 * lgbm + 0.15 * baseline)
+    return np.asarray(blended, dtype=float)
+
+
+def recommend(predicted: np.ndarray, line: pd.Series, sigma: float,
+              threshold: float = EDGE_THRESHOLD) -> pd.DataFrame:
+    """Edge, OVER/UNDER/PASS and a confidence in [0, 1]: P(the recommended side wins)."""
+    line_values = line.to_numpy(dtype=float)
+    edge = predicted - line_values
+    p_over = 1.0 - norm.cdf(line_values, loc=predicted, scale=max(sigma, 1e-6))
+    rec = np.where(np.isnan(edge), "PASS",
+                   np.where(edge >= threshold, "OVER", np.where(edge <= -threshold, "UNDER",
+                                                               "PASS")))
+    confidence = np.where(np.isnan(p_over), 0.5, np.maximum(p_over, 1.0 - p_over))
+    return pd.DataFrame({"edge": edge, "recommendation": rec,
+                         "confidence": np.clip(confidence, 0.0, 1.0)})
+
+
+def grade(predictions: pd.DataFrame, actuals: pd.DataFrame) -> pd.DataFrame:
+    """Active predictions joined to actual points: error, actual side, hit (None on PASS/push)."""
+    active = predictions[predictions["is_active"].astype(bool)]
+    act = actuals[["game_date", "player_lookup", "points"]].rename(
+        columns={"points": "actual_points"})
+    graded = active.merge(act, on=["game_date", "player_lookup"], how="inner")
+    graded["signed_error"] = graded["predicted_points"] - graded["actual_points"]
+    graded["absolute_error"] = graded["signed_error"].abs()
+    diff = graded["actual_points"] - graded["line_value"]
+    graded["actual_over_under"] = np.select([diff > 0, diff < 0, diff == 0],
+                                            ["OVER", "UNDER", "PUSH"], default=None)
+    graded.loc[graded["line_value"].isna(), "actual_over_under"] = None
+    picked = graded["recommendation"].isin(["OVER", "UNDER"]) & graded["actual_over_under"].isin(
+        ["OVER", "UNDER"])
+    graded["is_hit"] = pd.Series(
+        np.where(picked, graded["recommendation"] == graded["actual_over_under"], pd.NA),
+        index=graded.index, dtype="boolean")
+    return graded
+
+
+def daily_performance(graded: pd.DataFrame) -> pd.DataFrame:
+    if graded.empty:
+        return pd.DataFrame()
+    g = graded.assign(_pick=graded["is_hit"].notna(), _hit=graded["is_hit"].fillna(False),
+                      _pass=graded["recommendation"] == "PASS")
+    out = g.groupby(["game_date", "system_id"], as_index=False).agg(
+        predictions=("player_lookup", "size"), mae=("absolute_error", "mean"),
+        bias=("signed_error", "mean"), picks=("_pick", "sum"), hits=("_hit", "sum"),
+        pass_count=("_pass", "sum"))
+    out["hit_rate"] = np.where(out["picks"] > 0, out["hits"] / out["picks"].clip(lower=1), np.nan)
+    return out

@@ -1,0 +1,58 @@
+"""The one interface that live HTTP clients and the replay source share.
+
+Assets only ever see `NbaDataSource`; a profile decides whether it is live or replayed.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from dagster import ConfigurableResource
+
+from nba_pipeline.storage.landing import landing_key
+
+# (source, endpoint) pairs that land payloads; the raw parsers dispatch on them.
+SCHEDULE_ENDPOINTS = (
+    ("nba_com", "schedule"),
+    ("espn", "scoreboard"),
+    ("balldontlie", "games"),
+)
+BOXSCORE_ENDPOINTS = (("nba_com", "leaguegamelog"), ("balldontlie", "box_scores"))
+PROP_LINE_ENDPOINTS = (("odds_api", "event_odds_player_points"),)
+
+
+@dataclass(frozen=True)
+class Payload:
+    """One HTTP body exactly as received, with where and when it came from (never a secret)."""
+
+    source: str
+    endpoint: str
+    game_date: date
+    fetched_at: datetime
+    name: str
+    body: bytes
+    url: str
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def landing_key(self) -> str:
+        return landing_key(self.source, self.endpoint, self.game_date, self.fetched_at, self.name)
+
+
+class SourceUnavailableError(RuntimeError):
+    """Every source for a payload failed; the message names each source, URL and game date."""
+
+
+class NbaDataSource(ConfigurableResource):
+    """Fetch one game date's payloads. Implementations: live HTTP clients, recorded replay."""
+
+    @abstractmethod
+    def fetch_schedule(self, game_date: date) -> list[Payload]: ...
+
+    @abstractmethod
+    def fetch_boxscores(self, game_date: date) -> list[Payload]: ...
+
+    @abstractmethod
+    def fetch_player_points_odds(self, game_date: date) -> list[Payload]: ...

@@ -1,0 +1,50 @@
+"""The replay source: recorded real payloads served through the live interface, offline."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from nba_pipeline.sources import recorded
+from nba_pipeline.sources.base import NbaDataSource, Payload
+
+
+class ReplaySource(NbaDataSource):
+    """Serves ../shared/data (or `data_dir`) as nba.com and The Odds API would have."""
+
+    data_dir: str | None = None
+    box_score_glob: str = recorded.BOX_SCORE_GLOB
+    team_log_glob: str = recorded.TEAM_LOG_GLOB
+    points_lines_glob: str = recorded.POINTS_LINES_GLOB
+
+    @property
+    def root(self) -> Path:
+        return Path(self.data_dir) if self.data_dir else recorded.data_dir()
+
+    def fetch_schedule(self, game_date: date) -> list[Payload]:
+        body = recorded.schedule_body(
+            self.root, game_date, self.team_log_glob, self.points_lines_glob
+        )
+        return [self._payload("nba_com", "schedule", game_date, "schedule.json", body,
+                              "replay://nba_com/scheduleleaguev2")]
+
+    def fetch_boxscores(self, game_date: date) -> list[Payload]:
+        body = recorded.leaguegamelog_body(self.root, game_date, self.box_score_glob)
+        return [self._payload("nba_com", "leaguegamelog", game_date, "leaguegamelog.json", body,
+                              "replay://stats.nba.com/stats/leaguegamelog")]
+
+    def fetch_player_points_odds(self, game_date: date) -> list[Payload]:
+        return [
+            self._payload("odds_api", "event_odds_player_points", game_date,
+                          f"{event_id}.json", body,
+                          f"replay://odds_api/v4/sports/basketball_nba/events/{event_id}/odds")
+            for event_id, body in recorded.event_odds_bodies(
+                self.root, game_date, self.points_lines_glob
+            )
+        ]
+
+    @staticmethod
+    def _payload(source: str, endpoint: str, game_date: date, name: str, body: bytes,
+                 url: str) -> Payload:
+        return Payload(source, endpoint, game_date, recorded.replay_fetched_at(game_date, endpoint),
+                       name, body, url, {"mode": "replay"})

@@ -1,0 +1,73 @@
+-- Phase 5: model registry rows, predictions per system, and grading.
+
+CREATE TABLE IF NOT EXISTS `{project}.nba_predictions.points_model` (
+  game_date DATE NOT NULL,
+  model_version STRING NOT NULL,
+  feature_version STRING NOT NULL,
+  trained_through DATE NOT NULL,
+  train_rows INT64 NOT NULL,
+  validation_rows INT64 NOT NULL,
+  validation_mae FLOAT64,
+  artifact_key STRING NOT NULL
+)
+PARTITION BY game_date
+CLUSTER BY model_version
+OPTIONS (description = "Which model artifact serves each game date, with its training window and validation error.");
+
+CREATE TABLE IF NOT EXISTS `{project}.nba_predictions.player_prop_predictions` (
+  game_date DATE NOT NULL,
+  game_id STRING NOT NULL,
+  player_lookup STRING NOT NULL,
+  player_name STRING NOT NULL,
+  team_abbr STRING NOT NULL,
+  opponent_abbr STRING NOT NULL,
+  system_id STRING NOT NULL,
+  predicted_points FLOAT64 NOT NULL,
+  line_value FLOAT64,
+  edge FLOAT64,
+  recommendation STRING NOT NULL,
+  confidence FLOAT64 NOT NULL,
+  model_version STRING NOT NULL,
+  feature_version STRING NOT NULL,
+  created_at TIMESTAMP NOT NULL,
+  is_active BOOL NOT NULL
+)
+PARTITION BY game_date
+CLUSTER BY player_lookup, system_id, game_date
+OPTIONS (description = "One active prediction per player, game and prediction system.");
+
+CREATE TABLE IF NOT EXISTS `{project}.nba_predictions.prediction_accuracy` (
+  game_date DATE NOT NULL,
+  game_id STRING NOT NULL,
+  player_lookup STRING NOT NULL,
+  system_id STRING NOT NULL,
+  predicted_points FLOAT64 NOT NULL,
+  line_value FLOAT64,
+  recommendation STRING NOT NULL,
+  actual_points INT64 NOT NULL,
+  absolute_error FLOAT64 NOT NULL,
+  signed_error FLOAT64 NOT NULL,
+  actual_over_under STRING,
+  is_hit BOOL
+)
+PARTITION BY game_date
+CLUSTER BY system_id, player_lookup
+OPTIONS (
+  description = "Each active prediction graded against the box score.",
+  partition_expiration_days = 1095
+);
+
+CREATE TABLE IF NOT EXISTS `{project}.nba_predictions.system_daily_performance` (
+  game_date DATE NOT NULL,
+  system_id STRING NOT NULL,
+  predictions INT64 NOT NULL,
+  mae FLOAT64,
+  bias FLOAT64,
+  picks INT64 NOT NULL,
+  hits INT64 NOT NULL,
+  hit_rate FLOAT64,
+  pass_count INT64 NOT NULL
+)
+PARTITION BY game_date
+CLUSTER BY system_id
+OPTIONS (description = "Per system and game date: MAE, bias and hit rate on OVER/UNDER picks.");
