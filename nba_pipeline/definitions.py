@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dagster import Definitions, define_asset_job
 
 from nba_pipeline.assets.analytics import analytics_assets
@@ -24,11 +26,13 @@ daily_pipeline_job = define_asset_job(
 )
 
 
-def build_definitions(profile: str | None = None) -> Definitions:
+def build_definitions(profile: str | None = None, resources: dict[str, Any] | None = None
+                      ) -> Definitions:
+    """Definitions for `profile` (default: NBA_PIPELINE_PROFILE); `resources` overrides it."""
     return Definitions(
         assets=ALL_ASSETS,
         jobs=[daily_pipeline_job],
-        resources=resources_for(profile),
+        resources=resources if resources is not None else resources_for(profile),
     )
 
 

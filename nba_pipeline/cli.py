@@ -1,0 +1,34 @@
+"""`nba-pipeline`: the command-line entry point. Each subcommand lives in nba_pipeline/commands/."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# Subcommand name -> module in nba_pipeline.commands exposing `add_arguments(parser)` and
+# `run(args) -> int`. Add a command by adding its module here.
+COMMANDS: dict[str, str] = {
+    "demo": "demo",
+    "backfill": "backfill",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nba-pipeline", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, module_name in COMMANDS.items():
+        module = importlib.import_module(f"nba_pipeline.commands.{module_name}")
+        sub_parser = sub.add_parser(name, help=(module.__doc__ or "").strip().splitlines()[0])
+        module.add_arguments(sub_parser)
+        sub_parser.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args._module.run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
