@@ -8,9 +8,16 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    ValidationError,
+    model_validator,
+)
 
 
 class PayloadError(ValueError):
@@ -130,6 +137,290 @@ class EventOddsPayload(_Model):
     home_team: str
     away_team: str
     bookmakers: list[OddsBookmaker]
+
+
+class OddsEvent(_Model):
+    id: str = Field(min_length=1)
+    sport_key: str
+    commence_time: str
+    home_team: str
+    away_team: str
+
+
+class OddsEventsPayload(RootModel[list[OddsEvent]]):
+    """`/v4/sports/{sport}/events`: a bare JSON list of events."""
+
+
+class HistoricalEventsPayload(_Model):
+    """`/v4/historical/sports/{sport}/events`: a snapshot envelope around the events list."""
+
+    timestamp: str
+    previous_timestamp: str | None = None
+    next_timestamp: str | None = None
+    data: list[OddsEvent]
+
+
+class HistoricalEventOddsPayload(_Model):
+    """`/v4/historical/sports/{sport}/events/{id}/odds?markets=player_points` envelope."""
+
+    timestamp: str
+    previous_timestamp: str | None = None
+    next_timestamp: str | None = None
+    data: EventOddsPayload
+
+
+class AnyOddsOutcome(_Model):
+    name: str
+    price: float
+    description: str | None = None
+    point: float | None = None
+
+
+class AnyOddsMarket(_Model):
+    key: str
+    last_update: str | None = None
+    outcomes: list[AnyOddsOutcome]
+
+
+class AnyOddsBookmaker(_Model):
+    key: str
+    title: str | None = None
+    markets: list[AnyOddsMarket]
+
+
+class AnyEventOdds(_Model):
+    """Event odds for any market (game lines have no `description`/`point` on h2h outcomes)."""
+
+    id: str = Field(min_length=1)
+    sport_key: str
+    commence_time: str
+    home_team: str
+    away_team: str
+    bookmakers: list[AnyOddsBookmaker]
+
+
+class HistoricalAnyEventOddsPayload(_Model):
+    timestamp: str
+    data: AnyEventOdds
+
+
+# --- nba.com v3 (stats.nba.com scoreboardv3 / boxscoretraditionalv3) ----------------------------
+
+
+class V3Team(_Model):
+    team_id: int = Field(alias="teamId")
+    team_tricode: str = Field(alias="teamTricode", min_length=2)
+    score: int | None = None
+
+
+class ScoreboardV3Game(_Model):
+    game_id: str = Field(alias="gameId", min_length=10, max_length=10)
+    game_status: int = Field(alias="gameStatus")
+    game_status_text: str | None = Field(default=None, alias="gameStatusText")
+    game_time_utc: str | None = Field(default=None, alias="gameTimeUTC")
+    home_team: V3Team = Field(alias="homeTeam")
+    away_team: V3Team = Field(alias="awayTeam")
+
+
+class ScoreboardV3(_Model):
+    game_date: str = Field(alias="gameDate")
+    games: list[ScoreboardV3Game]
+
+
+class ScoreboardV3Payload(_Model):
+    scoreboard: ScoreboardV3
+
+
+class BoxScoreV3Statistics(_Model):
+    minutes: str  # "MM:SS", "" for a player who did not play
+    points: int
+    field_goals_made: int = Field(alias="fieldGoalsMade")
+    three_pointers_made: int = Field(alias="threePointersMade")
+    free_throws_made: int = Field(alias="freeThrowsMade")
+
+
+class BoxScoreV3Player(_Model):
+    person_id: int = Field(alias="personId")
+    first_name: str = Field(alias="firstName")
+    family_name: str = Field(alias="familyName")
+    position: str  # non-empty = starter (F/F/C/G/G)
+    comment: str
+    statistics: BoxScoreV3Statistics
+
+    @property
+    def starter(self) -> bool:
+        return bool(self.position)
+
+
+class BoxScoreV3Team(_Model):
+    team_id: int = Field(alias="teamId")
+    team_tricode: str = Field(alias="teamTricode")
+    players: list[BoxScoreV3Player]
+
+
+class BoxScoreTraditionalV3(_Model):
+    game_id: str = Field(alias="gameId", min_length=10, max_length=10)
+    home_team: BoxScoreV3Team = Field(alias="homeTeam")
+    away_team: BoxScoreV3Team = Field(alias="awayTeam")
+
+
+class BoxScoreTraditionalV3Payload(_Model):
+    box_score: BoxScoreTraditionalV3 = Field(alias="boxScoreTraditional")
+
+
+class StatsResultSetsPayload(_Model):
+    """Any stats.nba.com v2-style response (scoreboardV2, boxscore): named result sets."""
+
+    resource: str
+    parameters: dict[str, Any]
+    result_sets: list[ResultSet] = Field(alias="resultSets", min_length=1)
+
+
+# --- ESPN site API scoreboard ------------------------------------------------------------------
+
+
+class EspnTeam(_Model):
+    id: str
+    abbreviation: str = Field(min_length=2)
+    display_name: str | None = Field(default=None, alias="displayName")
+
+
+class EspnCompetitor(_Model):
+    home_away: Literal["home", "away"] = Field(alias="homeAway")
+    score: str | None = None
+    team: EspnTeam
+
+
+class EspnCompetition(_Model):
+    id: str
+    date: str
+    competitors: list[EspnCompetitor] = Field(min_length=2, max_length=2)
+
+
+class EspnStatusType(_Model):
+    name: str
+    state: str
+    completed: bool
+    description: str | None = None
+
+
+class EspnStatus(_Model):
+    type: EspnStatusType
+
+
+class EspnSeason(_Model):
+    year: int
+    type: int
+
+
+class EspnEvent(_Model):
+    id: str = Field(min_length=1)
+    date: str  # UTC, "2024-01-15T18:00Z"
+    season: EspnSeason
+    competitions: list[EspnCompetition] = Field(min_length=1)
+    status: EspnStatus
+
+
+class EspnScoreboardPayload(_Model):
+    events: list[EspnEvent]
+
+
+# --- Ball Don't Lie v1 -------------------------------------------------------------------------
+
+
+class BdlMeta(_Model):
+    next_cursor: int | None = None
+    per_page: int | None = None
+
+
+class BdlTeam(_Model):
+    id: int
+    abbreviation: str = Field(min_length=2)
+    full_name: str | None = None
+
+
+class BdlGame(_Model):
+    id: int
+    date: str  # the US-Eastern game date, "2025-02-20"
+    season: int
+    status: str
+    postseason: bool
+    home_team_score: int | None = None
+    visitor_team_score: int | None = None
+    datetime: str | None = None
+    home_team: BdlTeam
+    visitor_team: BdlTeam
+
+
+class BdlGamesPayload(_Model):
+    data: list[BdlGame]
+    meta: BdlMeta | None = None
+
+
+class BdlPlayer(_Model):
+    id: int
+    first_name: str
+    last_name: str
+
+
+class BdlPlayerLine(_Model):
+    min: str | None = None  # "28" or "28:14"; None or "00" when the player did not play
+    fgm: int | None = None
+    fga: int | None = None
+    fg3m: int | None = None
+    fg3a: int | None = None
+    ftm: int | None = None
+    fta: int | None = None
+    oreb: int | None = None
+    dreb: int | None = None
+    reb: int | None = None
+    ast: int | None = None
+    stl: int | None = None
+    blk: int | None = None
+    turnover: int | None = None
+    pf: int | None = None
+    pts: int | None = None
+    player: BdlPlayer
+
+
+class BdlBoxTeam(BdlTeam):
+    players: list[BdlPlayerLine]
+
+
+class BdlBoxScoreGame(_Model):
+    date: str
+    season: int
+    status: str
+    postseason: bool
+    home_team_score: int | None = None
+    visitor_team_score: int | None = None
+    home_team: BdlBoxTeam
+    visitor_team: BdlBoxTeam
+
+
+class BdlBoxScoresPayload(_Model):
+    data: list[BdlBoxScoreGame]
+    meta: BdlMeta | None = None
+
+
+class BdlStatGame(_Model):
+    id: int
+    date: str
+    home_team_id: int
+    visitor_team_id: int
+
+
+class BdlStatLine(BdlPlayerLine):
+    id: int
+    team: BdlTeam
+    game: BdlStatGame
+
+
+class BdlStatsPayload(_Model):
+    """`/v1/stats`: one row per player per game, cursor-paged."""
+
+    data: list[BdlStatLine]
+    meta: BdlMeta | None = None
 
 
 M = TypeVar("M", bound=BaseModel)
