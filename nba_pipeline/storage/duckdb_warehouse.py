@@ -2,26 +2,46 @@
 
 Stock `DuckDBPandasIOManager` creates a table from the first frame it sees and skips empty
 frames, so an empty game day or an all-null column would fix a wrong type forever. Here every
-table is created from its DDL, and every frame is conformed to it before insert. Partition
-replacement (delete window, insert) stays the stock `DbIOManager` behaviour.
+table is created from its DDL, and every frame is conformed to it before insert.
+
+Stock `DbIOManager` deletes the slice, then the handler inserts, each in its own autocommit: a
+failed insert leaves the partition empty. Here the delete is a no-op and the handler deletes
+the window and inserts in ONE transaction, so a failed write leaves the previous rows intact
+(the same contract as the BigQuery warehouse).
+
+DuckDB allows one writer process per file: `connect` retries while another process holds the
+lock (stock backoff, as dagster-duckdb does) and always closes, so a failed run never keeps the
+lock. Two runs in one process share the database; a write-write conflict between their
+transactions is retried.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import random
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
 
+import duckdb
 import pandas as pd
 from dagster import InputContext, OutputContext
-from dagster._core.storage.db_io_manager import DbTypeHandler, TableSlice
+from dagster._core.storage.db_io_manager import DbIOManager, DbTypeHandler, TableSlice
+from dagster._utils.backoff import backoff
 from dagster_duckdb import DuckDBIOManager
+from dagster_duckdb.io_manager import DuckDbClient, _get_cleanup_statement
 from dagster_duckdb_pandas import DuckDBPandasTypeHandler
 
 from nba_pipeline.storage.schema import (
+    TableSchema,
     conform,
     duckdb_create_statement,
     normalize_loaded,
     table_schema,
 )
+
+CONFLICT_RETRIES = 8
+LOCK_RETRIES = 14  # backoff doubles from 0.1 s: about 27 minutes of patience in total
 
 
 class SchemaDuckDBPandasTypeHandler(DuckDBPandasTypeHandler):
@@ -30,12 +50,15 @@ class SchemaDuckDBPandasTypeHandler(DuckDBPandasTypeHandler):
     ) -> None:
         schema = table_schema(f"{table_slice.schema}.{table_slice.table}")
         connection.execute(duckdb_create_statement(schema))
-        frame = conform(obj, schema.name, allow_missing=True)  # noqa: F841 - scanned by DuckDB
-        cols = ", ".join(schema.column_names)
-        if len(frame):
-            connection.execute(
-                f"INSERT INTO {schema.dataset}.{schema.table} ({cols}) SELECT {cols} FROM frame"
-            )
+        frame = conform(obj, schema.name, allow_missing=True)
+        for attempt in range(CONFLICT_RETRIES + 1):
+            try:
+                self._replace(connection, table_slice, schema, frame)
+                break
+            except duckdb.TransactionException:
+                if attempt == CONFLICT_RETRIES:
+                    raise
+                time.sleep(min(5.0, 0.05 * 2 ** attempt) * random.uniform(0.5, 1.0))
         context.add_output_metadata(
             {
                 "dagster/partition_row_count" if context.has_partition_key else "dagster/row_count":
@@ -44,6 +67,30 @@ class SchemaDuckDBPandasTypeHandler(DuckDBPandasTypeHandler):
             }
         )
 
+    def _replace(self, connection: duckdb.DuckDBPyConnection, table_slice: TableSlice,
+                 schema: TableSchema, frame: pd.DataFrame) -> None:
+        connection.execute("BEGIN TRANSACTION")
+        try:
+            connection.register("_nba_frame", frame)
+            for statement in self.replace_statements(table_slice, schema, bool(len(frame))):
+                connection.execute(statement)
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        finally:
+            connection.unregister("_nba_frame")
+
+    def replace_statements(self, table_slice: TableSlice, schema: TableSchema,
+                           has_rows: bool) -> list[str]:
+        """DELETE the slice's window, INSERT the frame; run inside one transaction."""
+        statements = [_get_cleanup_statement(table_slice)]
+        if has_rows:
+            cols = ", ".join(schema.column_names)
+            statements.append(f"INSERT INTO {schema.dataset}.{schema.table} ({cols}) "
+                              f"SELECT {cols} FROM _nba_frame")
+        return statements
+
     def load_input(
         self, context: InputContext, table_slice: TableSlice, connection
     ) -> pd.DataFrame:
@@ -51,6 +98,31 @@ class SchemaDuckDBPandasTypeHandler(DuckDBPandasTypeHandler):
         connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema.dataset}")
         connection.execute(duckdb_create_statement(schema))
         return normalize_loaded(super().load_input(context, table_slice, connection))
+
+
+class WarehouseDuckDbClient(DuckDbClient):
+    """The handler replaces slices transactionally, so the stock pre-write delete is a no-op."""
+
+    @staticmethod
+    def delete_table_slice(context: OutputContext, table_slice: TableSlice, connection) -> None:
+        return None
+
+    @staticmethod
+    @contextmanager
+    def connect(context: Any, _: Any) -> Iterator[duckdb.DuckDBPyConnection]:
+        config = context.resource_config or {}
+        conn = backoff(
+            fn=duckdb.connect,
+            retry_on=(RuntimeError, duckdb.IOException),
+            kwargs={"database": config["database"], "read_only": False,
+                    "config": {"custom_user_agent": "dagster",
+                               **(config.get("connection_config") or {})}},
+            max_retries=LOCK_RETRIES,
+        )
+        try:
+            yield conn
+        finally:
+            conn.close()
 
 
 class WarehouseDuckDBIOManager(DuckDBIOManager):
@@ -63,3 +135,13 @@ class WarehouseDuckDBIOManager(DuckDBIOManager):
     @staticmethod
     def default_load_type() -> type | None:
         return pd.DataFrame
+
+    def create_io_manager(self, context: Any) -> DbIOManager:
+        return DbIOManager(
+            db_client=WarehouseDuckDbClient(),
+            database=self.database,
+            schema=self.schema_,
+            type_handlers=self.type_handlers(),
+            default_load_type=self.default_load_type(),
+            io_manager_name="WarehouseDuckDBIOManager",
+        )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 from abc import abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -20,7 +20,8 @@ from dagster import ConfigurableResource
 FETCHED_AT_FORMAT = "%Y%m%dT%H%M%SZ"
 
 
-def landing_key(source: str, endpoint: str, game_date: date, fetched_at: datetime, name: str) -> str:
+def landing_key(source: str, endpoint: str, game_date: date, fetched_at: datetime,
+                name: str) -> str:
     fetched = fetched_at.astimezone(timezone.utc).strftime(FETCHED_AT_FORMAT)
     return f"{source}/{endpoint}/{game_date.isoformat()}/{fetched}/{name}"
 
@@ -46,12 +47,15 @@ class LandedKey:
             game_date = date.fromisoformat(parts[2])
             datetime.strptime(parts[3], FETCHED_AT_FORMAT)
         except ValueError as exc:
-            raise ValueError(f"landing key {key!r}: cannot parse date or fetch time ({exc})") from None
+            raise ValueError(
+                f"landing key {key!r}: cannot parse date or fetch time ({exc})"
+            ) from None
         return cls(key, parts[0], parts[1], game_date, parts[3], parts[4])
 
 
 class LandingStore(ConfigurableResource):
-    """Interface: write, read, list. Implementations must make writes atomic."""
+    """Interface: write, read, list, list-since-cursor. Implementations must make writes atomic
+    (a key is listed only once its content is complete)."""
 
     @abstractmethod
     def write_bytes(self, key: str, data: bytes) -> str: ...
@@ -62,6 +66,22 @@ class LandingStore(ConfigurableResource):
     @abstractmethod
     def list_keys(self, prefix: str = "") -> list[str]:
         """All keys under `prefix`, sorted."""
+
+    @abstractmethod
+    def list_since(self, prefix: str, cursor: str | None, limit: int
+                   ) -> tuple[list[str], str | None]:
+        """Up to `limit` keys under `prefix` that sort after `cursor`, in key order, and the
+        cursor to pass next time (the last key returned, or `cursor` unchanged if none).
+
+        The cursor is opaque to callers but ordered by key, so a sensor can page through a
+        large prefix in bounded calls. Keys written later that sort before the cursor are not
+        returned: landing keys embed the fetch time, so new fetches sort after old ones.
+        """
+
+    @abstractmethod
+    def key_version(self, key: str) -> str:
+        """Content identity of `key` (changes when the object is rewritten): lets a sensor tell
+        a corrected file from one it has already seen."""
 
     def exists(self, key: str) -> bool:
         return key in self.list_keys(key)
@@ -83,12 +103,13 @@ class LandingStore(ConfigurableResource):
         for key in self.list_keys(f"{source}/{endpoint}/"):
             parsed = LandedKey.parse(key)
             if parsed.game_date in wanted:
-                by_date.setdefault(parsed.game_date, {}).setdefault(parsed.fetched_at, []).append(key)
+                fetches = by_date.setdefault(parsed.game_date, {})
+                fetches.setdefault(parsed.fetched_at, []).append(key)
         return {d: fetches[max(fetches)] for d, fetches in by_date.items()}
 
 
 class LocalLandingStore(LandingStore):
-    """A folder on disk. Writes go to a temp file and are renamed, so readers never see half a file."""
+    """A folder on disk. Writes go to a temp file, then are renamed: never half a file listed."""
 
     base_dir: str
 
@@ -131,5 +152,50 @@ class LocalLandingStore(LandingStore):
                     keys.append(key)
         return sorted(keys)
 
+    def list_since(self, prefix: str, cursor: str | None, limit: int
+                   ) -> tuple[list[str], str | None]:
+        """Walks folders in key order and prunes those wholly at or before the cursor, so a
+        call costs about `limit` files plus one path of folders, not the whole store."""
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        base = Path(self.base_dir)
+        folder = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
+        root = base / folder
+        keys: list[str] = []
+        if root.is_dir():
+            for key in _walk_sorted(root, folder, prefix, cursor):
+                keys.append(key)
+                if len(keys) >= limit:
+                    break
+        return keys, (keys[-1] if keys else cursor)
+
+    def key_version(self, key: str) -> str:
+        stat = self._path(key).stat()
+        return f"{stat.st_mtime_ns}-{stat.st_size}"
+
     def modified_ns(self, key: str) -> int:
         return self._path(key).stat().st_mtime_ns
+
+
+def _walk_sorted(folder: Path, rel: str, prefix: str, cursor: str | None) -> Iterator[str]:
+    """Keys under `folder` (relative path `rel`) in lexicographic key order, > cursor, with prefix.
+
+    Entries are ordered as their key text ('dir/' vs 'file'), which is the order of the keys
+    they hold; a folder whose every key sorts at or before `cursor` is skipped unopened.
+    """
+    entries = []
+    for path in folder.iterdir():
+        name = f"{rel}/{path.name}" if rel else path.name
+        if path.is_dir():
+            entries.append((name + "/", path, True))
+        elif not path.name.startswith(".tmp-"):
+            entries.append((name, path, False))
+    for name, path, is_dir in sorted(entries):
+        if is_dir:
+            if not (name.startswith(prefix) or prefix.startswith(name)):
+                continue
+            if cursor is not None and name < cursor and not cursor.startswith(name):
+                continue
+            yield from _walk_sorted(path, name[:-1], prefix, cursor)
+        elif name.startswith(prefix) and (cursor is None or name > cursor):
+            yield name

@@ -16,8 +16,8 @@ import pandas as pd
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 
 _TABLE = re.compile(
-    r"CREATE TABLE IF NOT EXISTS `\{project\}\.(?P<dataset>\w+)\.(?P<table>\w+)` \((?P<body>.*?)\n\)"
-    r"(?P<tail>.*?);",
+    r"CREATE TABLE IF NOT EXISTS `\{project\}\.(?P<dataset>\w+)\.(?P<table>\w+)` "
+    r"\((?P<body>.*?)\n\)(?P<tail>.*?);",
     re.S,
 )
 _COLUMN = re.compile(r"^\s*(?P<name>\w+)\s+(?P<type>[A-Z0-9]+)(?P<notnull>\s+NOT NULL)?,?\s*$")
@@ -158,7 +158,7 @@ def normalize_loaded(frame: pd.DataFrame) -> pd.DataFrame:
             if getattr(dtype, "tz", None) is not None:
                 frame[col] = frame[col].dt.tz_convert("UTC").dt.tz_localize(None)
             frame[col] = frame[col].astype("datetime64[ns]")
-        elif dtype == object:
+        elif pd.api.types.is_object_dtype(dtype):
             first = frame[col].dropna().head(1)
             if len(first) and hasattr(first.iloc[0], "isoformat"):
                 frame[col] = pd.to_datetime(frame[col])
