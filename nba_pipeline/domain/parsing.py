@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from nba_pipeline.domain.fallback_parsing import FALLBACK_PARSERS
 from nba_pipeline.domain.players import player_lookup_series
 from nba_pipeline.domain.teams import tricode_for_name
 from nba_pipeline.sources.payloads import (
@@ -126,6 +127,7 @@ PARSERS: dict[tuple[str, str], Parser] = {
     ("nba_com", "schedule"): parse_nba_schedule,
     ("nba_com", "leaguegamelog"): parse_leaguegamelog,
     ("odds_api", "event_odds_player_points"): parse_event_odds,
+    **FALLBACK_PARSERS,  # ESPN, Ball Don't Lie, Odds API historical
 }
 
 

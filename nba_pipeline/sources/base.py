@@ -20,7 +20,10 @@ SCHEDULE_ENDPOINTS = (
     ("balldontlie", "games"),
 )
 BOXSCORE_ENDPOINTS = (("nba_com", "leaguegamelog"), ("balldontlie", "box_scores"))
-PROP_LINE_ENDPOINTS = (("odds_api", "event_odds_player_points"),)
+PROP_LINE_ENDPOINTS = (
+    ("odds_api", "event_odds_player_points"),
+    ("odds_api", "event_odds_player_points_historical"),
+)
 
 
 @dataclass(frozen=True)

@@ -215,12 +215,12 @@ class HttpClient:
         # Counts per call, for tests and metadata: how many attempts the last GET needed.
         self.attempt_log: list[tuple[str, str]] = []
 
-    def get(self, url: str, game_date: date | None, *,
-            validate: Callable[[bytes], None] | None = None) -> Response:
+    def get(self, url: str, game_date: date | None) -> Response:
         """GET `url` under the policy; raise HttpFetchError when it cannot succeed.
 
-        `validate` (optional) checks the body is decodable; a body that is not (a truncated or
-        garbled response) counts as a retryable failure, because proxies and CDNs produce them.
+        A 2xx body is returned as received, even if it is not JSON: the caller lands it and
+        validates it, so a bad payload is kept and reported rather than retried away. A body cut
+        short of its Content-Length is a connection failure and is retried.
         """
         shown = redact_url(url)
         attempts = 0
@@ -250,11 +250,6 @@ class HttpClient:
                 raise _Retryable(f"HTTP {status}", status, retry_after)
             if status >= 400:
                 raise _Fatal(f"HTTP {status} (not retried: this request cannot succeed)", status)
-            if validate is not None:
-                try:
-                    validate(body)
-                except ValueError as exc:
-                    raise _Retryable(f"unreadable body ({str(exc)[:120]})", status) from None
             return Response(shown, status, body, dict(resp.headers), attempts,
                             time.monotonic() - started)
 

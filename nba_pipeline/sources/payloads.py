@@ -343,7 +343,8 @@ class BdlGame(_Model):
     id: int
     date: str  # the US-Eastern game date, "2025-02-20"
     season: int
-    status: str
+    status: str  # "Final", a quarter ("2nd Qtr") or the tip time for a game not started
+    period: int | None = None
     postseason: bool
     home_team_score: int | None = None
     visitor_team_score: int | None = None

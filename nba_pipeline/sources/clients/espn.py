@@ -1,0 +1,24 @@
+"""ESPN site API scoreboard: the first fallback schedule source (no key, generous limits)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import ClassVar
+
+from nba_pipeline.sources.base import Payload
+from nba_pipeline.sources.clients.base import ApiClient
+from nba_pipeline.sources.payloads import EspnScoreboardPayload
+
+
+class EspnClient(ApiClient):
+    """`site.api.espn.com/apis/site/v2/sports/basketball/nba/scoreboard?dates=YYYYMMDD`."""
+
+    SOURCE: ClassVar[str] = "espn"
+    base_url: str = "https://site.api.espn.com"
+
+    def scoreboard(self, game_date: date, fetched_at: datetime) -> Payload:
+        url = self.url("apis/site/v2/sports/basketball/nba/scoreboard",
+                       {"dates": game_date.strftime("%Y%m%d"), "limit": 100})
+        payload = self.get_payload(url, "scoreboard", game_date, fetched_at, "scoreboard.json")
+        self.validate(payload, EspnScoreboardPayload)
+        return payload

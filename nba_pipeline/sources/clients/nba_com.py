@@ -1,0 +1,119 @@
+"""NBA.com: CDN season schedule, stats.nba.com leaguegamelog / scoreboardv3 / boxscoretraditionalv3.
+
+The CDN `scheduleLeagueV2.json` holds only the current season, so other seasons' schedules come
+from stats.nba.com `scheduleleaguev2?Season=`. The season file is ~9 MB and the same for every
+date: it is fetched once per process per `schedule_cache_s` and landed for each date asked.
+stats.nba.com refuses requests without browser-like headers, hence `STATS_HEADERS`.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date, datetime
+from typing import ClassVar
+from zoneinfo import ZoneInfo
+
+from pydantic import PrivateAttr
+
+from nba_pipeline.domain.fallback_parsing import season_label as season_for
+from nba_pipeline.sources.base import Payload
+from nba_pipeline.sources.clients.base import ApiClient
+from nba_pipeline.sources.http import HttpClient, Response
+from nba_pipeline.sources.payloads import (
+    BoxScoreTraditionalV3Payload,
+    LeagueGameLogPayload,
+    SchedulePayload,
+    ScoreboardV3Payload,
+)
+
+EASTERN = ZoneInfo("America/New_York")
+STATS_HEADERS = {
+    "User-Agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+                  "(KHTML, like Gecko) Chrome/124.0 Safari/537.36",
+    "Referer": "https://www.nba.com/",
+    "Origin": "https://www.nba.com",
+    "Accept": "application/json, text/plain, */*",
+    "Accept-Language": "en-US,en;q=0.9",
+    "Accept-Encoding": "gzip, deflate",
+    "x-nba-stats-origin": "stats",
+    "x-nba-stats-token": "true",
+}
+
+
+class NbaComClient(ApiClient):
+    """cdn.nba.com + stats.nba.com. No API key; be gentle (stats.nba.com blocks bursts)."""
+
+    SOURCE: ClassVar[str] = "nba_com"
+    base_url: str = "https://stats.nba.com"
+    cdn_base_url: str = "https://cdn.nba.com"
+    season_type: str = "Regular Season"
+    schedule_cache_s: float = 900.0
+
+    _cdn: HttpClient | None = PrivateAttr(default=None)
+    _schedule_cache: dict[str, tuple[float, Response]] = PrivateAttr(default_factory=dict)
+
+    def headers(self) -> dict[str, str]:
+        return dict(STATS_HEADERS)
+
+    @property
+    def cdn(self) -> HttpClient:
+        if self._cdn is None:
+            self._cdn = HttpClient(self.SOURCE, self.policy, super().headers())
+        return self._cdn
+
+    def schedule_url(self, game_date: date, today: date | None = None) -> str:
+        today = today or datetime.now(EASTERN).date()
+        if season_for(game_date) == season_for(today):
+            return f"{self.cdn_base_url.rstrip('/')}/static/json/staticData/scheduleLeagueV2.json"
+        return self.url("stats/scheduleleaguev2",
+                        {"LeagueID": "00", "Season": season_for(game_date)})
+
+    def schedule(self, game_date: date, fetched_at: datetime) -> Payload:
+        """The season schedule containing `game_date` (validated), landed as nba_com/schedule."""
+        url = self.schedule_url(game_date)
+        cached = self._schedule_cache.get(url)
+        fresh = cached is not None and time.monotonic() - cached[0] < self.schedule_cache_s
+        if cached is not None and fresh:
+            response = cached[1]
+        else:
+            client = self.cdn if url.startswith(self.cdn_base_url) else self.http
+            response = client.get(url, game_date)
+        payload = self.to_payload(response, "schedule", game_date, fetched_at, "schedule.json",
+                                  {"cached": str(fresh).lower()})
+        self.validate(payload, SchedulePayload)
+        if not fresh:  # only a body that validated is reused for other dates
+            self._schedule_cache[url] = (time.monotonic(), response)
+        return payload
+
+    def leaguegamelog(self, game_date: date, fetched_at: datetime) -> tuple[Payload, list[str]]:
+        """Every player line of one date; returns the payload and the day's game ids."""
+        url = self.url("stats/leaguegamelog", {
+            "Counter": 1000, "DateFrom": game_date.isoformat(), "DateTo": game_date.isoformat(),
+            "Direction": "DESC", "LeagueID": "00", "PlayerOrTeam": "P",
+            "Season": season_for(game_date), "SeasonType": self.season_type, "Sorter": "DATE",
+        })
+        payload = self.get_payload(url, "leaguegamelog", game_date, fetched_at,
+                                   "leaguegamelog.json")
+        model = self.validate(payload, LeagueGameLogPayload)
+        game_ids = sorted({str(r["GAME_ID"]) for r in model.records()})
+        return payload, game_ids
+
+    def boxscore_v3(self, game_id: str, game_date: date, fetched_at: datetime) -> Payload:
+        """boxscoretraditionalv3: starters (`position`) and minutes as "MM:SS"."""
+        url = self.url("stats/boxscoretraditionalv3", {
+            "GameID": game_id, "LeagueID": "00", "StartPeriod": 0, "EndPeriod": 0,
+            "StartRange": 0, "EndRange": 0, "RangeType": 0,
+        })
+        payload = self.get_payload(url, "boxscoretraditionalv3", game_date, fetched_at,
+                                   f"{game_id}.json")
+        self.validate(payload, BoxScoreTraditionalV3Payload)
+        return payload
+
+    def scoreboard_v3(self, game_date: date, fetched_at: datetime) -> Payload:
+        """stats.nba.com scoreboardv3 for one date (game ids, status, scores)."""
+        url = self.url("stats/scoreboardv3",
+                       {"GameDate": game_date.isoformat(), "LeagueID": "00"})
+        payload = self.get_payload(url, "scoreboardv3", game_date, fetched_at,
+                                   "scoreboardv3.json")
+        self.validate(payload, ScoreboardV3Payload)
+        return payload

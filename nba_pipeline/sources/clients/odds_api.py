@@ -1,0 +1,109 @@
+"""The Odds API v4: NBA events and per-event `player_points` odds, live or historical.
+
+The key goes in the `apiKey` query parameter (the API accepts nothing else), so every URL
+shown anywhere is redacted (`apiKey=***`). Each response's quota headers
+(`x-requests-remaining`, `x-requests-used`, `x-requests-last`) go into the payload metadata.
+Historical endpoints wrap the same objects in a snapshot envelope (`timestamp`, `data`); they
+land under their own endpoint names and have their own parser.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from typing import ClassVar, Literal
+from zoneinfo import ZoneInfo
+
+from nba_pipeline.sources.base import Payload
+from nba_pipeline.sources.clients.base import ApiClient, env_secret
+from nba_pipeline.sources.http import Response
+from nba_pipeline.sources.payloads import (
+    EventOddsPayload,
+    HistoricalEventOddsPayload,
+    HistoricalEventsPayload,
+    OddsEvent,
+    OddsEventsPayload,
+)
+
+API_KEY_ENV = "ODDS_API_KEY"
+EASTERN = ZoneInfo("America/New_York")
+SPORT = "basketball_nba"
+QUOTA_HEADERS = ("x-requests-remaining", "x-requests-used", "x-requests-last")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class OddsApiClient(ApiClient):
+    """api.the-odds-api.com. Quota is per month by plan; each event-odds call costs
+    (markets x regions) credits, historical calls 10x that."""
+
+    SOURCE: ClassVar[str] = "odds_api"
+    base_url: str = "https://api.the-odds-api.com"
+    api_key: str | None = None  # e.g. EnvVar("ODDS_API_KEY"); else read from the env
+    regions: str = "us"
+    odds_format: str = "american"
+    # auto: live endpoints for today and later, historical snapshots for past dates.
+    mode: Literal["auto", "live", "historical"] = "auto"
+    historical_snapshot_hour_et: int = 10
+
+    def _key(self) -> str:
+        return env_secret(self.api_key, API_KEY_ENV, self.SOURCE)
+
+    def secrets(self) -> tuple[str, ...]:
+        return (self._key(),)
+
+    def is_historical(self, game_date: date) -> bool:
+        if self.mode != "auto":
+            return self.mode == "historical"
+        return game_date < datetime.now(EASTERN).date()
+
+    def to_payload(self, response: Response, endpoint: str, game_date: date,
+                   fetched_at: datetime, name: str,
+                   metadata: dict[str, str] | None = None) -> Payload:
+        lowered = {k.lower(): v for k, v in response.headers.items()}
+        quota = {h.replace("-", "_"): lowered[h] for h in QUOTA_HEADERS if h in lowered}
+        return super().to_payload(response, endpoint, game_date, fetched_at, name,
+                                  {**quota, **(metadata or {})})
+
+    def _day_window(self, game_date: date) -> dict[str, object]:
+        start = datetime.combine(game_date, time(0), EASTERN)
+        return {"commenceTimeFrom": _iso(start),
+                "commenceTimeTo": _iso(start + timedelta(days=1) - timedelta(seconds=1))}
+
+    def _snapshot(self, game_date: date) -> str:
+        return _iso(datetime.combine(game_date, time(self.historical_snapshot_hour_et), EASTERN))
+
+    def events(self, game_date: date, fetched_at: datetime) -> tuple[Payload, list[OddsEvent]]:
+        """The events tipping off on `game_date` (US/Eastern) and the payload that listed them."""
+        params: dict[str, object] = {"apiKey": self._key(), "dateFormat": "iso",
+                                     **self._day_window(game_date)}
+        if self.is_historical(game_date):
+            url = self.url(f"v4/historical/sports/{SPORT}/events",
+                           {**params, "date": self._snapshot(game_date)})
+            payload = self.get_payload(url, "events_historical", game_date, fetched_at,
+                                       "events.json")
+            events = self.validate(payload, HistoricalEventsPayload).data
+        else:
+            url = self.url(f"v4/sports/{SPORT}/events", params)
+            payload = self.get_payload(url, "events", game_date, fetched_at, "events.json")
+            events = self.validate(payload, OddsEventsPayload).root
+        return payload, events
+
+    def event_player_points(self, event_id: str, game_date: date,
+                            fetched_at: datetime) -> Payload:
+        params: dict[str, object] = {"apiKey": self._key(), "regions": self.regions,
+                                     "markets": "player_points", "oddsFormat": self.odds_format,
+                                     "dateFormat": "iso"}
+        if self.is_historical(game_date):
+            url = self.url(f"v4/historical/sports/{SPORT}/events/{event_id}/odds",
+                           {**params, "date": self._snapshot(game_date)})
+            payload = self.get_payload(url, "event_odds_player_points_historical", game_date,
+                                       fetched_at, f"{event_id}.json")
+            self.validate(payload, HistoricalEventOddsPayload)
+        else:
+            url = self.url(f"v4/sports/{SPORT}/events/{event_id}/odds", params)
+            payload = self.get_payload(url, "event_odds_player_points", game_date, fetched_at,
+                                       f"{event_id}.json")
+            self.validate(payload, EventOddsPayload)
+        return payload

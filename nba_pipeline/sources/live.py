@@ -1,0 +1,173 @@
+"""The live source: real HTTP clients behind the same interface as the replay source.
+
+Every `fetch_*` is a generator. The landing asset writes each payload as it is yielded, so when a
+source fails half-way, what already arrived is in the landing store before the error surfaces
+(and `FetchFailed.payloads` holds the same payloads for callers that collect into a list).
+Schedules fall back NBA.com -> ESPN -> Ball Don't Lie, box scores NBA.com -> Ball Don't Lie;
+each payload's metadata names the source used and what it fell back from. A payload that does
+not fit its model is landed under `<endpoint>.rejected` and counts as that source failing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dagster import get_dagster_logger
+from pydantic import Field
+
+from nba_pipeline.sources.base import NbaDataSource, Payload, SourceUnavailableError
+from nba_pipeline.sources.clients import (
+    BalldontlieClient,
+    EspnClient,
+    NbaComClient,
+    OddsApiClient,
+    RejectedPayload,
+)
+from nba_pipeline.sources.clients.base import MissingApiKeyError
+from nba_pipeline.sources.http import HttpFetchError
+
+EASTERN = ZoneInfo("America/New_York")
+# Failures a fallback can cure; anything else (a bug) propagates unchanged.
+SOURCE_FAILURES = (HttpFetchError, RejectedPayload, MissingApiKeyError)
+
+
+class FetchFailed(SourceUnavailableError):
+    """No source could deliver a date's payloads. Lists every attempt; keeps what arrived."""
+
+    def __init__(self, what: str, game_date: date, failures: list[str],
+                 payloads: list[Payload]):
+        self.what, self.game_date, self.failures, self.payloads = (
+            what, game_date, failures, payloads)
+        kept = f"; {len(payloads)} payload(s) received were landed" if payloads else ""
+        super().__init__(
+            f"{what} for game date {game_date.isoformat()}: every source failed{kept}. "
+            + " | ".join(failures)
+        )
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+class LiveSource(NbaDataSource):
+    """NBA.com, ESPN, Ball Don't Lie and The Odds API over HTTP (NBA_PIPELINE_SOURCE=live)."""
+
+    nba_com: NbaComClient = Field(default_factory=NbaComClient)
+    espn: EspnClient = Field(default_factory=EspnClient)
+    balldontlie: BalldontlieClient = Field(default_factory=BalldontlieClient)
+    odds_api: OddsApiClient = Field(default_factory=OddsApiClient)
+    schedule_sources: list[str] = ["nba_com", "espn", "balldontlie"]
+    boxscore_sources: list[str] = ["nba_com", "balldontlie"]
+    # Also land boxscoretraditionalv3 per game (starters, MM:SS minutes): one call per game.
+    fetch_boxscore_v3: bool = False
+
+    # --- schedule -------------------------------------------------------------------------
+
+    def fetch_schedule(self, game_date: date) -> Iterator[Payload]:  # type: ignore[override]
+        fetchers: dict[str, Callable[[datetime], Iterable[Payload]]] = {
+            "nba_com": lambda at: [self.nba_com.schedule(game_date, at)],
+            "espn": lambda at: [self.espn.scoreboard(game_date, at)],
+            "balldontlie": lambda at: self.balldontlie.games(game_date, at),
+        }
+        yield from self._first_success("schedule", game_date, self.schedule_sources, fetchers)
+
+    # --- box scores -----------------------------------------------------------------------
+
+    def fetch_boxscores(self, game_date: date) -> Iterator[Payload]:  # type: ignore[override]
+        fetchers: dict[str, Callable[[datetime], Iterable[Payload]]] = {
+            "nba_com": lambda at: self._nba_boxscores(game_date, at),
+            "balldontlie": lambda at: self.balldontlie.box_scores(game_date, at),
+        }
+        yield from self._first_success("box scores", game_date, self.boxscore_sources, fetchers)
+
+    def _nba_boxscores(self, game_date: date, fetched_at: datetime) -> Iterator[Payload]:
+        payload, game_ids = self.nba_com.leaguegamelog(game_date, fetched_at)
+        yield payload
+        if self.fetch_boxscore_v3:
+            for game_id in game_ids:
+                yield self.nba_com.boxscore_v3(game_id, game_date, fetched_at)
+
+    # --- player points odds ---------------------------------------------------------------
+
+    def fetch_player_points_odds(self, game_date: date  # type: ignore[override]
+                                 ) -> Iterator[Payload]:
+        """The events list, then each event's player_points odds. One event failing does not
+        stop the others; the error is raised after every reachable event was landed."""
+        log = get_dagster_logger()
+        fetched_at = _now()
+        received: list[Payload] = []
+        try:
+            events_payload, events = self.odds_api.events(game_date, fetched_at)
+        except RejectedPayload as exc:
+            yield exc.payload
+            raise FetchFailed("player points odds", game_date, [str(exc)], [exc.payload]) from None
+        except SOURCE_FAILURES as exc:
+            raise FetchFailed("player points odds", game_date, [str(exc)], []) from None
+        received.append(events_payload)
+        yield events_payload
+        failures: list[str] = []
+        for event in events:
+            tip = datetime.fromisoformat(event.commence_time.replace("Z", "+00:00"))
+            if tip.astimezone(EASTERN).date() != game_date:
+                continue
+            try:
+                payload = self.odds_api.event_player_points(event.id, game_date, fetched_at)
+            except RejectedPayload as exc:
+                received.append(exc.payload)
+                yield exc.payload
+                failures.append(str(exc))
+                continue
+            except SOURCE_FAILURES as exc:
+                failures.append(str(exc))
+                log.warning(str(exc))
+                continue
+            received.append(payload)
+            yield payload
+        if failures:
+            raise FetchFailed("player points odds", game_date, failures, received)
+
+    # --- shared fallback loop -------------------------------------------------------------
+
+    def _first_success(self, what: str, game_date: date, order: list[str],
+                       fetchers: dict[str, Callable[[datetime], Iterable[Payload]]]
+                       ) -> Iterator[Payload]:
+        """Try each source in `order`; yield its payloads; stop at the first that completes."""
+        log = get_dagster_logger()
+        failures: list[str] = []
+        received: list[Payload] = []
+        primary = order[0] if order else ""
+        for source in order:
+            if source not in fetchers:
+                raise ValueError(f"{what}: unknown source {source!r}; expected {list(fetchers)}")
+            fetched_at = _now()
+            meta = {"source_used": source, "primary_source": primary}
+            if source != primary:
+                meta["fallback_from"] = ",".join(order[: order.index(source)])
+            try:
+                for payload in fetchers[source](fetched_at):
+                    payload = _with_meta(payload, meta)
+                    received.append(payload)
+                    yield payload
+            except RejectedPayload as exc:
+                rejected = _with_meta(exc.payload, meta)
+                received.append(rejected)
+                yield rejected
+                failures.append(str(exc))
+            except SOURCE_FAILURES as exc:
+                failures.append(str(exc))
+            else:
+                if source != primary:
+                    log.warning(f"{what} for {game_date}: used fallback source {source} "
+                                f"because: {' | '.join(failures)}")
+                return
+            log.warning(f"{what} for {game_date}: source {source} failed: {failures[-1]}")
+        raise FetchFailed(what, game_date, failures, received)
+
+
+def _with_meta(payload: Payload, extra: dict[str, Any]) -> Payload:
+    return Payload(payload.source, payload.endpoint, payload.game_date, payload.fetched_at,
+                   payload.name, payload.body, payload.url,
+                   {**payload.metadata, **{k: str(v) for k, v in extra.items()}})
