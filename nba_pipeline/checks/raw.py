@@ -63,9 +63,24 @@ BOXSCORE_CHECKS = [
     Check("no_negative_stats", "No counting stat is negative.", _no_negative_stats),
 ]
 
+def _primary_schedule_source(frame: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> Outcome:
+    """Warn when games came from a fallback source (ESPN, Ball Don't Lie) instead of nba.com."""
+    if frame.empty:
+        return Outcome(True, {"fallback_games": 0, "sources": []})
+    fallback = frame[frame["source"] != "nba_com"]
+    return Outcome(len(fallback) == 0, {
+        "fallback_games": len(fallback),
+        "sources": sorted(frame["source"].astype(str).unique()),
+        "fallback_days": sorted({str(d) for d in fallback["game_date"]}),
+        "sample": sample(fallback, ["game_date", "game_id", "source", "landing_key"], 10)})
+
+
 SCHEDULE_CHECKS = [
     Check("unique_game_id", "Each game_id appears once per schedule.",
           duplicate_keys(["game_id"]), blocking=True),
+    Check("schedule_primary_source",
+          "Every game came from nba.com; a fallback source (ESPN, Ball Don't Lie) only warns.",
+          _primary_schedule_source, warn=True),
 ]
 
 PROP_LINE_CHECKS = [
