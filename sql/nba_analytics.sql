@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS `{project}.nba_analytics.player_game_summary` (
   ft_pct FLOAT64,
   usage_rate FLOAT64,
   true_shooting_pct FLOAT64,
+  effective_fg_pct FLOAT64,
   rest_days INT64,
   is_back_to_back BOOL,
   starter_flag BOOL,

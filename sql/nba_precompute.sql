@@ -1,4 +1,4 @@
--- Phase 4: point-in-time features, one row per player per game date (feature version v2).
+-- Phase 4: point-in-time features, one row per player per game date (feature version v2.1).
 -- Every feature for game date D is computed from games strictly before D; `source_max_game_date`
 -- records the latest source game used so the point-in-time check can prove it.
 
@@ -17,13 +17,17 @@ CREATE TABLE IF NOT EXISTS `{project}.nba_precompute.ml_feature_store_v2` (
   pts_avg_last3 FLOAT64,
   pts_avg_last5 FLOAT64,
   pts_avg_last10 FLOAT64,
+  pts_avg_last20 FLOAT64,
   pts_avg_season FLOAT64,
+  pts_ewm_h5 FLOAT64,
   pts_std_last10 FLOAT64,
   pts_max_last10 FLOAT64,
+  pts_last_game FLOAT64,
   pts_trend_5v_season FLOAT64,
   min_avg_last5 FLOAT64,
   min_avg_last10 FLOAT64,
   min_avg_season FLOAT64,
+  min_last_game FLOAT64,
   min_trend_5v_season FLOAT64,
   usage_avg_last10 FLOAT64,
   usage_avg_season FLOAT64,
@@ -32,6 +36,7 @@ CREATE TABLE IF NOT EXISTS `{project}.nba_precompute.ml_feature_store_v2` (
   fta_avg_last10 FLOAT64,
   fg3a_avg_last10 FLOAT64,
   ts_pct_last10 FLOAT64,
+  pts_per_min_last10 FLOAT64,
   pts_per_min_season FLOAT64,
   games_played_season FLOAT64,
   days_since_last_game FLOAT64,
@@ -45,6 +50,7 @@ CREATE TABLE IF NOT EXISTS `{project}.nba_precompute.ml_feature_store_v2` (
   pts_avg_prev_season FLOAT64,
   points_line FLOAT64,
   line_minus_avg10 FLOAT64,
+  line_minus_season FLOAT64,
   created_at TIMESTAMP NOT NULL
 )
 PARTITION BY game_date

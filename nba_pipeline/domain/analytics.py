@@ -1,6 +1,7 @@
 """Phase 3 transforms: one clean row per player per game, team summaries, and the day's context.
 
-Plain pandas over frames shaped like the `sql/` tables; no Dagster imports.
+Plain pandas over frames shaped like the `sql/` tables; no Dagster imports. Every function is
+vectorized over a whole range of dates, so a single-run backfill of a season is one pass.
 """
 
 from __future__ import annotations
@@ -8,11 +9,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-STAT_COLUMNS = ["fgm", "fga", "fg3m", "fg3a", "ftm", "fta", "oreb", "dreb", "reb", "ast", "stl",
-                "blk", "tov"]
+EASTERN = "America/New_York"
+COUNT_COLUMNS = ["points", "fgm", "fga", "fg3m", "fg3a", "ftm", "fta", "oreb", "dreb", "reb",
+                 "ast", "stl", "blk", "tov"]
+# leaguegamelog carries no START_POSITION, so the flag stays NULL for that source (docs/model.md).
+STARTER_FLAG_SOURCES: frozenset[str] = frozenset()
 
 
 def implied_probability(american: pd.Series) -> pd.Series:
+    """American odds -> implied probability (with the book's margin)."""
     american = american.astype(float)
     return pd.Series(
         np.where(american > 0, 100.0 / (american + 100.0), -american / (-american + 100.0)),
@@ -20,17 +25,34 @@ def implied_probability(american: pd.Series) -> pd.Series:
     )
 
 
+def eastern_game_date(lines: pd.DataFrame) -> pd.Series:
+    """The US-Eastern calendar date of each line's tip-off (The Odds API times are UTC).
+
+    A 7:30 pm ET tip has the next UTC date, so joining on the UTC date would miss most games.
+    Stored timestamps are naive UTC; rows without a tip-off time keep their `game_date`.
+    """
+    commence = pd.to_datetime(lines["commence_time_utc"])
+    if commence.dt.tz is None:
+        commence = commence.dt.tz_localize("UTC")
+    et = commence.dt.tz_convert(EASTERN).dt.tz_localize(None).dt.normalize()
+    return et.fillna(pd.to_datetime(lines["game_date"])).astype("datetime64[ns]")
+
+
 def consensus_lines(lines: pd.DataFrame) -> pd.DataFrame:
     """Main line per book (the one whose two prices are closest), then the median across books.
 
     Returns one row per (game_date, player_lookup) with `points_line`, `line_books`, the event
-    and its teams.
+    and its teams; `game_date` is the US-Eastern date of the tip-off.
     """
     cols = ["game_date", "player_lookup", "points_line", "line_books", "event_id",
             "home_team_abbr", "away_team_abbr", "commence_time_utc"]
     if lines.empty:
         return pd.DataFrame(columns=cols)
     priced = lines.dropna(subset=["over_price", "under_price", "line_value"]).copy()
+    if priced.empty:
+        return pd.DataFrame(columns=cols)
+    priced["game_date"] = eastern_game_date(priced)
+    priced["line_value"] = priced["line_value"].astype(float)
     priced["_gap"] = (
         implied_probability(priced["over_price"]) - implied_probability(priced["under_price"])
     ).abs()
@@ -49,17 +71,31 @@ def consensus_lines(lines: pd.DataFrame) -> pd.DataFrame:
 
 
 def _parse_matchup(matchup: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """`'GSW @ LAL'` -> (away, 'LAL'); `'LAL vs. GSW'` -> (home, 'GSW')."""
     is_home = matchup.str.contains(" vs. ", regex=False)
     opponent = matchup.str.split(r" vs\. | @ ", regex=True).str[-1].str.strip()
     return is_home, opponent
 
 
+def _ratio(num: pd.Series | np.ndarray, den: pd.Series | np.ndarray) -> np.ndarray:
+    num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / den, np.nan)
+
+
 def player_game_summary(box: pd.DataFrame, lines: pd.DataFrame, start: pd.Timestamp,
                         end: pd.Timestamp) -> pd.DataFrame:
-    """Rows for games in [start, end); `box` may reach further back, for rest days."""
-    box = box.sort_values(["player_lookup", "game_date", "game_id"]).copy()
-    box["game_date"] = pd.to_datetime(box["game_date"])
-    prev = box.groupby("player_lookup")["game_date"].shift(1)
+    """Rows for games in [start, end); `box` may reach further back, for rest days.
+
+    Minutes are decimal (leaguegamelog rounds to whole minutes; a source with MM:SS keeps the
+    seconds). The consensus line joins on the player's US-Eastern game date and only when the
+    player's team is in the line's event, so a name shared by two players cannot cross games.
+    """
+    if box.empty:
+        return box.iloc[0:0]
+    box = box.sort_values(["player_lookup", "game_date", "game_id"], kind="stable").copy()
+    box["game_date"] = pd.to_datetime(box["game_date"]).astype("datetime64[ns]")
+    prev = box.groupby("player_lookup", sort=False)["game_date"].shift(1)
     gap = (box["game_date"] - prev).dt.days
     box["rest_days"] = (gap - 1).astype("Int64")
     box["is_back_to_back"] = (gap == 1).astype("boolean").mask(gap.isna())
@@ -67,38 +103,55 @@ def player_game_summary(box: pd.DataFrame, lines: pd.DataFrame, start: pd.Timest
     cur = box[(box["game_date"] >= start) & (box["game_date"] < end)].copy()
     if cur.empty:
         return cur
+    for col in COUNT_COLUMNS:
+        cur[col] = pd.to_numeric(cur[col]).astype(float)
+    cur["minutes"] = pd.to_numeric(cur["minutes"]).astype(float)
     team = cur.groupby(["game_id", "team_abbr"])[["minutes", "fga", "fta", "tov"]].transform("sum")
-    minutes = cur["minutes"].astype(float)
     player_poss = cur["fga"] + 0.44 * cur["fta"] + cur["tov"]
     team_poss = team["fga"] + 0.44 * team["fta"] + team["tov"]
-    cur["usage_rate"] = np.where(
-        minutes > 0, 100.0 * player_poss * (team["minutes"] / 5.0) / (minutes * team_poss), np.nan
-    )
-    shots = 2.0 * (cur["fga"] + 0.44 * cur["fta"])
-    cur["true_shooting_pct"] = np.where(shots > 0, cur["points"] / shots, np.nan)
-    cur["fg_pct"] = np.where(cur["fga"] > 0, cur["fgm"] / cur["fga"], np.nan)
-    cur["fg3_pct"] = np.where(cur["fg3a"] > 0, cur["fg3m"] / cur["fg3a"], np.nan)
-    cur["ft_pct"] = np.where(cur["fta"] > 0, cur["ftm"] / cur["fta"], np.nan)
+    # Basketball-Reference usage: share of team plays used while on the floor.
+    cur["usage_rate"] = 100.0 * _ratio(player_poss * (team["minutes"] / 5.0),
+                                       cur["minutes"] * team_poss)
+    cur["true_shooting_pct"] = _ratio(cur["points"], 2.0 * (cur["fga"] + 0.44 * cur["fta"]))
+    cur["effective_fg_pct"] = _ratio(cur["fgm"] + 0.5 * cur["fg3m"], cur["fga"])
+    cur["fg_pct"] = _ratio(cur["fgm"], cur["fga"])
+    cur["fg3_pct"] = _ratio(cur["fg3m"], cur["fg3a"])
+    cur["ft_pct"] = _ratio(cur["ftm"], cur["fta"])
+    cur["fg2m"] = cur["fgm"] - cur["fg3m"]
+    cur["fg2a"] = cur["fga"] - cur["fg3a"]
     cur["is_home"], cur["opponent_abbr"] = _parse_matchup(cur["matchup"].astype(str))
-    cur["starter_flag"] = pd.NA
+    cur["starter_flag"] = pd.Series(pd.NA, index=cur.index, dtype="boolean")
 
-    cons = consensus_lines(lines)[["game_date", "player_lookup", "points_line", "line_books"]]
-    cons = cons.assign(game_date=pd.to_datetime(cons["game_date"]))
-    cur = cur.merge(cons, on=["game_date", "player_lookup"], how="left")
-    diff = cur["points"] - cur["points_line"]
-    cur["over_under_result"] = np.select(
-        [diff > 0, diff < 0, diff == 0], ["OVER", "UNDER", "PUSH"], default=None
-    )
-    cur.loc[cur["points_line"].isna(), "over_under_result"] = None
+    cons = consensus_lines(lines)
+    cons = cons.assign(game_date=pd.to_datetime(cons["game_date"]).astype("datetime64[ns]"))
+    cur = cur.merge(cons[["game_date", "player_lookup", "points_line", "line_books",
+                          "home_team_abbr", "away_team_abbr"]],
+                    on=["game_date", "player_lookup"], how="left")
+    in_event = (cur["team_abbr"] == cur["home_team_abbr"]) | (cur["team_abbr"] == cur[
+        "away_team_abbr"])
+    wrong_game = cur["points_line"].notna() & cur["home_team_abbr"].notna() & ~in_event.fillna(
+        False).astype(bool)
+    cur.loc[wrong_game, ["points_line", "line_books"]] = np.nan
+    cur = cur.drop(columns=["home_team_abbr", "away_team_abbr"])
+    cur["over_under_result"] = over_under(cur["points"], cur["points_line"])
     return cur
 
 
+def over_under(points: pd.Series, line: pd.Series) -> pd.Series:
+    """OVER / UNDER / PUSH of actual points against a line; None where there is no line."""
+    diff = points.astype(float).to_numpy() - line.astype(float).to_numpy()
+    result = np.select([diff > 0, diff < 0, diff == 0], ["OVER", "UNDER", "PUSH"], default="")
+    return pd.Series(result, index=points.index, dtype="object").replace("", None)
+
+
 def team_offense_summary(pgs: pd.DataFrame) -> pd.DataFrame:
+    """One row per team per game: totals, possessions (both sides averaged), pace, ratings."""
     if pgs.empty:
         return pd.DataFrame()
     sums = ["points", "fgm", "fga", "fg3m", "fg3a", "ftm", "fta", "oreb", "dreb", "ast", "tov",
             "minutes"]
-    team = pgs.groupby(["game_date", "game_id", "team_abbr"], as_index=False).agg(
+    frame = pgs.assign(**{c: pd.to_numeric(pgs[c]).astype(float) for c in sums})
+    team = frame.groupby(["game_date", "game_id", "team_abbr"], as_index=False).agg(
         **{c: (c, "sum") for c in sums},
         players_used=("player_lookup", "nunique"),
         opponent_abbr=("opponent_abbr", "first"),
@@ -110,11 +163,11 @@ def team_offense_summary(pgs: pd.DataFrame) -> pd.DataFrame:
     )
     team = team.merge(opp, on=["game_id", "opponent_abbr"], how="left")
     team["possessions"] = team[["_poss", "_opp_poss"]].mean(axis=1)
+    # Team minutes are 240 per regulation game (+25 per overtime); 5 players on the floor.
     team_minutes = team["minutes"].where(team["minutes"] > 0, 240.0)
     team["pace"] = team["possessions"] * 48.0 / (team_minutes / 5.0)
     team["offensive_rating"] = 100.0 * team["points"] / team["possessions"]
-    shots = 2.0 * (team["fga"] + 0.44 * team["fta"])
-    team["true_shooting_pct"] = team["points"] / shots
+    team["true_shooting_pct"] = _ratio(team["points"], 2.0 * (team["fga"] + 0.44 * team["fta"]))
     return team.drop(columns=["_poss", "_opp_poss", "minutes"])
 
 
@@ -127,58 +180,102 @@ def team_defense_summary(offense: pd.DataFrame) -> pd.DataFrame:
         "fgm": "opp_fgm", "fga": "opp_fga", "fg3m": "opp_fg3m", "fg3a": "opp_fg3a",
         "fta": "opp_fta", "tov": "opp_tov",
     })
-    opp["opp_reb"] = offense["oreb"] + offense["dreb"]
+    opp["opp_reb"] = (offense["oreb"] + offense["dreb"]).to_numpy()
     opp["defensive_rating"] = 100.0 * opp["points_allowed"] / opp["possessions"]
     return opp[["game_date", "game_id", "team_abbr", "opponent_abbr", "points_allowed", "opp_fgm",
                 "opp_fga", "opp_fg3m", "opp_fg3a", "opp_fta", "opp_tov", "opp_reb",
                 "possessions", "pace", "defensive_rating"]]
 
 
+CONTEXT_COLUMNS = ["game_date", "game_id", "player_lookup", "player_id", "player_name",
+                   "team_abbr", "opponent_abbr", "is_home", "tipoff_utc", "has_line",
+                   "points_line", "line_books", "last_game_date", "days_since_last_game"]
+
+
 def upcoming_player_game_context(schedule: pd.DataFrame, recent: pd.DataFrame,
                                  lines: pd.DataFrame, recent_games: int = 10) -> pd.DataFrame:
     """Who is expected to play each scheduled game, from data available before tip-off.
 
-    A player is expected for a team when that team is his latest team and he appeared in one of
-    its last `recent_games` games before the date; players with a line are always included when
-    their latest team is in the game. `recent` holds player_game_summary rows before the dates.
+    A player is expected for a team on date D when his latest game before D was for that team
+    and was one of the team's last `recent_games` games before D; a player with a line on D is
+    included whenever his latest team plays on D. `recent` holds player_game_summary rows (any
+    dates; only those before each D are used). One vectorized pass over all dates.
     """
-    cols = ["game_date", "game_id", "player_lookup", "player_id", "player_name", "team_abbr",
-            "opponent_abbr", "is_home", "tipoff_utc", "has_line", "points_line", "line_books",
-            "last_game_date", "days_since_last_game"]
-    if schedule.empty:
-        return pd.DataFrame(columns=cols)
-    schedule = schedule.assign(game_date=pd.to_datetime(schedule["game_date"]))
+    if schedule.empty or recent.empty:
+        return pd.DataFrame(columns=CONTEXT_COLUMNS)
+    schedule = schedule.assign(
+        game_date=pd.to_datetime(schedule["game_date"]).astype("datetime64[ns]"))
     sides = pd.concat([
         schedule.assign(team_abbr=schedule["home_team_abbr"],
                         opponent_abbr=schedule["away_team_abbr"], is_home=True),
         schedule.assign(team_abbr=schedule["away_team_abbr"],
                         opponent_abbr=schedule["home_team_abbr"], is_home=False),
-    ])[["game_date", "game_id", "team_abbr", "opponent_abbr", "is_home", "tipoff_utc"]]
+    ], ignore_index=True)[["game_date", "game_id", "team_abbr", "opponent_abbr", "is_home",
+                           "tipoff_utc"]]
+    sides["team_abbr"] = sides["team_abbr"].astype(str)
 
+    games = recent[["player_lookup", "player_id", "player_name", "team_abbr", "game_id",
+                    "game_date"]].copy()
+    games["game_date"] = pd.to_datetime(games["game_date"]).astype("datetime64[ns]")
+    games["team_abbr"] = games["team_abbr"].astype(str)
+    games["player_lookup"] = games["player_lookup"].astype(str)
+    games = games.sort_values(["player_lookup", "game_date"], kind="stable")
+    games["next_game_date"] = games.groupby("player_lookup", sort=False)["game_date"].shift(-1)
+
+    # Each team's games numbered in date order; a side on D sees the team's games before D.
+    team_games = games[["team_abbr", "game_date"]].drop_duplicates().sort_values(
+        ["team_abbr", "game_date"], kind="stable")
+    team_games["team_game_no"] = team_games.groupby("team_abbr").cumcount() + 1
+    games = games.merge(team_games, on=["team_abbr", "game_date"], how="left")
+    sides["games_before"] = _count_before(team_games, sides)
+
+    # Expected: latest game before D is for this team and within its last `recent_games` games.
+    offsets = pd.DataFrame({"_offset": np.arange(recent_games)})
+    wanted = sides[["game_date", "team_abbr", "games_before"]].merge(offsets, how="cross")
+    wanted["team_game_no"] = wanted["games_before"] - wanted["_offset"]
+    wanted = wanted[wanted["team_game_no"] >= 1].drop(columns=["_offset", "games_before"])
+    latest_cols = ["player_lookup", "player_id", "player_name", "team_abbr", "game_date"]
+    cand = wanted.rename(columns={"game_date": "as_of"}).merge(
+        games, on=["team_abbr", "team_game_no"], how="inner")
+    cand = cand[(cand["game_date"] < cand["as_of"])
+                & (cand["next_game_date"].isna() | (cand["next_game_date"] >= cand["as_of"]))]
+    expected = cand[["as_of", *latest_cols]]
+
+    # With a line: the player's latest game before D, whatever the team's recent games were.
     cons = consensus_lines(lines)
-    cons = cons.assign(game_date=pd.to_datetime(cons["game_date"]))
-    recent = recent.assign(game_date=pd.to_datetime(recent["game_date"]))
-    out = []
-    for game_date, day_sides in sides.groupby("game_date", sort=True):
-        before = recent[recent["game_date"] < game_date]
-        latest = before.sort_values("game_date").groupby("player_lookup").tail(1)
-        team_games = (
-            before[["team_abbr", "game_id", "game_date"]].drop_duplicates()
-            .sort_values("game_date").groupby("team_abbr").tail(recent_games)
-        )
-        appeared = before.merge(team_games[["team_abbr", "game_id"]], on=["team_abbr", "game_id"])
-        expected = latest[latest["player_lookup"].isin(appeared["player_lookup"])]
-        day_lines = cons[cons["game_date"] == game_date]
-        with_line = latest[latest["player_lookup"].isin(day_lines["player_lookup"])]
-        players = pd.concat([expected, with_line]).drop_duplicates("player_lookup")
-        players = players[["player_lookup", "player_id", "player_name", "team_abbr", "game_date"]]
-        players = players.rename(columns={"game_date": "last_game_date"})
-        day = day_sides.merge(players, on="team_abbr", how="inner")
-        day = day.merge(day_lines[["player_lookup", "points_line", "line_books"]],
-                        on="player_lookup", how="left")
-        day["has_line"] = day["points_line"].notna()
-        day["days_since_last_game"] = (day["game_date"] - day["last_game_date"]).dt.days
-        out.append(day)
-    if not out:
-        return pd.DataFrame(columns=cols)
-    return pd.concat(out, ignore_index=True)[cols]
+    with_line = pd.DataFrame(columns=["as_of", *latest_cols])
+    if len(cons):
+        asks = cons[["game_date", "player_lookup"]].rename(columns={"game_date": "as_of"})
+        asks = asks.assign(as_of=pd.to_datetime(asks["as_of"]).astype("datetime64[ns]"),
+                           player_lookup=asks["player_lookup"].astype(str))
+        found = pd.merge_asof(
+            asks.sort_values("as_of"),
+            games[latest_cols].assign(_d=games["game_date"]).sort_values("_d"),
+            left_on="as_of", right_on="_d", by="player_lookup", allow_exact_matches=False,
+            direction="backward")
+        with_line = found.dropna(subset=["_d"])[["as_of", *latest_cols]]
+
+    players = pd.concat([expected, with_line], ignore_index=True).drop_duplicates(
+        ["as_of", "player_lookup"]).rename(columns={"as_of": "game_date",
+                                                    "game_date": "last_game_date"})
+    day = sides.drop(columns=["games_before"]).merge(players, on=["game_date", "team_abbr"],
+                                                      how="inner")
+    day_lines = cons[["game_date", "player_lookup", "points_line", "line_books"]].assign(
+        game_date=lambda f: pd.to_datetime(f["game_date"]).astype("datetime64[ns]"),
+        player_lookup=lambda f: f["player_lookup"].astype(str))
+    day = day.merge(day_lines, on=["game_date", "player_lookup"], how="left")
+    day["has_line"] = day["points_line"].notna()
+    day["days_since_last_game"] = (day["game_date"] - day["last_game_date"]).dt.days
+    return day.sort_values(["game_date", "game_id", "team_abbr", "player_lookup"],
+                           kind="stable").reset_index(drop=True)[CONTEXT_COLUMNS]
+
+
+def _count_before(team_games: pd.DataFrame, sides: pd.DataFrame) -> np.ndarray:
+    """For each side (team, date D): how many of the team's games are strictly before D."""
+    out = np.zeros(len(sides), dtype=int)
+    dates_by_team = {t: g["game_date"].to_numpy() for t, g in team_games.groupby("team_abbr")}
+    for team, idx in sides.groupby("team_abbr").indices.items():
+        dates = dates_by_team.get(team)
+        if dates is not None:
+            out[idx] = np.searchsorted(dates, sides["game_date"].to_numpy()[idx], side="left")
+    return out

@@ -7,6 +7,7 @@ import pandas as pd
 from scipy.stats import norm
 
 SYSTEMS = ("rolling_average", "lightgbm", "ensemble")
+BASELINE_VERSION = "rolling-average-l10"
 EDGE_THRESHOLD = 1.5
 DEFAULT_SIGMA = 6.0
 ENSEMBLE_LINE_WEIGHT = 0.55
@@ -70,3 +71,33 @@ def daily_performance(graded: pd.DataFrame) -> pd.DataFrame:
         pass_count=("_pass", "sum"))
     out["hit_rate"] = np.where(out["picks"] > 0, out["hits"] / out["picks"].clip(lower=1), np.nan)
     return out
+
+
+def predict_systems(day: pd.DataFrame, lgbm: np.ndarray, model_version: str, sigma: float,
+                    feature_version: str, created_at: pd.Timestamp) -> pd.DataFrame:
+    """One row per feature row and system: prediction, edge, recommendation, confidence.
+
+    `lgbm` holds the LightGBM predictions for `day`'s rows (from the model serving that date).
+    """
+    baseline = rolling_average(day)
+    by_system = {
+        "rolling_average": (baseline, BASELINE_VERSION),
+        "lightgbm": (lgbm, model_version),
+        "ensemble": (ensemble(lgbm, baseline, day["points_line"]), f"ensemble-{model_version}"),
+    }
+    frames = []
+    for system_id, (predicted, version) in by_system.items():
+        predicted = np.asarray(predicted, dtype=float)
+        rec = recommend(predicted, day["points_line"], sigma)
+        frames.append(pd.DataFrame({
+            "game_date": day["game_date"].to_numpy(), "game_id": day["game_id"].to_numpy(),
+            "player_lookup": day["player_lookup"].to_numpy(),
+            "player_name": day["player_name"].to_numpy(), "team_abbr": day["team_abbr"].to_numpy(),
+            "opponent_abbr": day["opponent_abbr"].to_numpy(), "system_id": system_id,
+            "predicted_points": np.round(predicted, 2),
+            "line_value": day["points_line"].to_numpy(dtype=float),
+            "edge": rec["edge"].round(2).to_numpy(), "recommendation": rec["recommendation"],
+            "confidence": rec["confidence"].round(4).to_numpy(), "model_version": version,
+            "feature_version": feature_version, "created_at": created_at, "is_active": True,
+        }))
+    return pd.concat(frames, ignore_index=True)
