@@ -6,6 +6,7 @@ from typing import Any
 
 from dagster import Definitions, define_asset_job
 
+from nba_pipeline import automation
 from nba_pipeline.assets.analytics import analytics_assets
 from nba_pipeline.assets.features import feature_assets
 from nba_pipeline.assets.landing import landing_assets
@@ -30,8 +31,10 @@ def build_definitions(profile: str | None = None, resources: dict[str, Any] | No
                       ) -> Definitions:
     """Definitions for `profile` (default: NBA_PIPELINE_PROFILE); `resources` overrides it."""
     return Definitions(
-        assets=ALL_ASSETS,
-        jobs=[daily_pipeline_job],
+        assets=automation.with_automation(ALL_ASSETS),
+        jobs=[daily_pipeline_job, *automation.jobs],
+        schedules=automation.schedules,
+        sensors=automation.sensors,
         resources=resources if resources is not None else resources_for(profile),
     )
 

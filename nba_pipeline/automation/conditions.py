@@ -1,0 +1,145 @@
+"""The automation policy: which condition each asset gets, decided here and applied in one place.
+
+Scraping (landing) runs on schedules; the landing sensor requests the raw partition a new file
+belongs to; everything below raw reacts to its inputs through declarative automation.
+
+Why not plain `AutomationCondition.eager()`:
+- eager only acts on the latest partition (#24474), so a late box-score correction for an older
+  date would never reach the tables built from it. `reactive()` acts on every partition.
+- eager blocks while ANY upstream partition is missing, and our history inputs span up to 800
+  days: one missing day (a gap in history, a day that failed) would block features for years.
+  Here only the same date's inputs gate a partition (`SameDayInputsMissing`); history gaps never
+  block, and a partition is never requested before its own date's inputs exist (#34094).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from dagster import (
+    AssetKey,
+    AssetSpec,
+    AutomationCondition,
+    AutomationContext,
+    AutomationResult,
+    map_asset_specs,
+)
+
+from nba_pipeline.partitions import GAME_DATE_TIMEZONE
+
+# Predictions are refreshed at 17:00 ET (after the pre-tip lines refresh, before the earliest
+# evening tip-off) even if nothing upstream changed, so the day's predictions are never stale.
+PRE_TIP_CRON = "0 17 * * *"
+
+RAW_SCHEDULE = AssetKey(["nba_raw", "schedule"])
+RAW_BOXSCORES = AssetKey(["nba_raw", "player_boxscores"])
+PGS = AssetKey(["nba_analytics", "player_game_summary"])
+TEAM_OFFENSE = AssetKey(["nba_analytics", "team_offense_game_summary"])
+TEAM_DEFENSE = AssetKey(["nba_analytics", "team_defense_game_summary"])
+CONTEXT = AssetKey(["nba_analytics", "upcoming_player_game_context"])
+FEATURES = AssetKey(["nba_precompute", "ml_feature_store_v2"])
+POINTS_MODEL = AssetKey(["nba_predictions", "points_model"])
+PREDICTIONS = AssetKey(["nba_predictions", "player_prop_predictions"])
+ACCURACY = AssetKey(["nba_predictions", "prediction_accuracy"])
+DAILY_PERFORMANCE = AssetKey(["nba_predictions", "system_daily_performance"])
+PUBLISHED = AssetKey(["nba_publish", "daily_predictions_json"])
+
+# For each automated asset: the assets whose partition for the SAME game date must exist first.
+# (History inputs are deliberately absent; the points model waits for the day's feature rows.)
+SAME_DAY_INPUTS: dict[AssetKey, tuple[AssetKey, ...]] = {
+    PGS: (RAW_BOXSCORES,),
+    TEAM_OFFENSE: (PGS,),
+    TEAM_DEFENSE: (TEAM_OFFENSE,),
+    CONTEXT: (RAW_SCHEDULE,),
+    FEATURES: (CONTEXT,),
+    POINTS_MODEL: (FEATURES,),
+    PREDICTIONS: (FEATURES, POINTS_MODEL),
+    ACCURACY: (PREDICTIONS, PGS),
+    DAILY_PERFORMANCE: (ACCURACY,),
+    PUBLISHED: (PREDICTIONS,),
+}
+
+
+class SameDayInputsMissing(AutomationCondition[AssetKey]):
+    """True for a game date whose own partition of any of `keys` is missing.
+
+    Unlike `any_deps_missing()`, this ignores the partition mappings (history windows) and only
+    looks at the same date; a partition requested on this same tick does not count as missing,
+    so a whole chain (context -> features -> model -> predictions) can go in one run.
+    """
+
+    def __init__(self, keys: Sequence[AssetKey]) -> None:
+        self._keys = tuple(keys)
+
+    @property
+    def name(self) -> str:
+        return "same_day_inputs_missing"
+
+    @property
+    def description(self) -> str:
+        names = ", ".join(k.to_user_string() for k in self._keys)
+        return f"The same game date's partition of {names} is missing"
+
+    async def evaluate(self, context: AutomationContext) -> AutomationResult:  # type: ignore[override]
+        view = context.asset_graph_view
+        dates = context.candidate_subset.expensively_compute_partition_keys()
+        blocked: set[str] = set()
+        for key in self._keys:
+            if not dates:
+                break
+            same_day = view.get_full_subset(key=key).compute_intersection_with_partition_keys(dates)
+            missing = await view.compute_missing_subset(key=key, from_subset=same_day)
+            requested = context.request_subsets_by_key.get(key)
+            if requested is not None:
+                missing = missing.compute_difference(requested)
+            blocked |= set(missing.expensively_compute_partition_keys())
+        return AutomationResult(
+            context, context.candidate_subset.compute_intersection_with_partition_keys(blocked))
+
+
+def reactive(same_day_inputs: Sequence[AssetKey]) -> AutomationCondition:
+    """Materialize a date when any input partition updates (any date, not only the latest) or
+    when the date's partition first appears, once that date's own inputs exist."""
+    return (
+        (AutomationCondition.newly_missing() | AutomationCondition.any_deps_updated())
+        .since_last_handled()
+        & ~SameDayInputsMissing(same_day_inputs)
+        & ~AutomationCondition.any_deps_in_progress()
+        & ~AutomationCondition.in_progress()
+    ).with_label("reactive (all dates, same-day inputs present)")
+
+
+def pre_tip(same_day_inputs: Sequence[AssetKey], cron: str = PRE_TIP_CRON) -> AutomationCondition:
+    """Today's partition once per cron tick (US/Eastern), whatever changed upstream."""
+    return (
+        AutomationCondition.in_latest_time_window()
+        & AutomationCondition.cron_tick_passed(cron, GAME_DATE_TIMEZONE).since_last_handled()
+        & ~SameDayInputsMissing(same_day_inputs)
+        & ~AutomationCondition.any_deps_in_progress()
+        & ~AutomationCondition.in_progress()
+    ).with_label(f"pre-tip refresh ({cron} {GAME_DATE_TIMEZONE})")
+
+
+def condition_for(key: AssetKey) -> AutomationCondition | None:
+    """The condition for one asset; None for landing (schedules) and raw (landing sensor)."""
+    inputs = SAME_DAY_INPUTS.get(key)
+    if inputs is None:
+        return None
+    if key == PREDICTIONS:
+        return (reactive(inputs) | pre_tip(inputs)).with_label("predictions")
+    return reactive(inputs)
+
+
+def with_automation(assets: Iterable) -> list:
+    """Return `assets` with the policy's condition set on every asset it covers."""
+
+    def apply(spec: AssetSpec) -> AssetSpec:
+        condition = condition_for(spec.key)
+        return spec if condition is None else spec.replace_attributes(
+            automation_condition=condition)
+
+    mapper: Callable[[AssetSpec], AssetSpec] = apply
+    return list(map_asset_specs(mapper, list(assets)))
+
+
+AUTOMATED_KEYS = tuple(SAME_DAY_INPUTS)

@@ -1,0 +1,229 @@
+"""The landing sensor: a new or corrected payload requests exactly the raw partition it feeds.
+
+Each tick lists, per watched prefix, at most `MAX_KEYS_PER_TICK` keys landed since the stored
+cursor (`LandingStore.list_since`), so a large bucket cannot time the sensor out (#14830). Files
+are grouped by game date: a burst of files for one date is one run. The run key is the date plus
+a digest of every file's identity (key + content version), so a file already requested is never
+requested again, while a corrected file (same or new key, new content) is (#3726). A file whose
+date cannot be parsed is logged, named in the SkipReason and recorded as an observation on its
+landing asset; it never silently disappears.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from dagster import (
+    AssetKey,
+    AssetObservation,
+    AssetSelection,
+    DefaultSensorStatus,
+    RunRequest,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    sensor,
+)
+
+from nba_pipeline.partitions import daily_partitions
+from nba_pipeline.sources.base import (
+    BOXSCORE_ENDPOINTS,
+    PROP_LINE_ENDPOINTS,
+    SCHEDULE_ENDPOINTS,
+)
+from nba_pipeline.storage.landing import LandedKey, LandingStore
+
+# Payload prefixes only: model artifacts (models/) and published JSON (published/) share the
+# store but are outputs, not inputs.
+WATCHED_PREFIXES = ("nba_com/", "odds_api/", "espn/", "balldontlie/")
+MAX_KEYS_PER_TICK = 500
+# Dates watched for new or corrected files: today's partition and the days before it.
+LOOKBACK_DAYS = 7
+TRIGGER_TAG = "nba_pipeline/trigger"
+RAW_GROUP = "raw"
+
+RAW_TABLE_BY_ENDPOINT: dict[tuple[str, str], AssetKey] = {
+    **{e: AssetKey(["nba_raw", "schedule"]) for e in SCHEDULE_ENDPOINTS},
+    **{e: AssetKey(["nba_raw", "player_boxscores"]) for e in BOXSCORE_ENDPOINTS},
+    **{e: AssetKey(["nba_raw", "player_prop_lines"]) for e in PROP_LINE_ENDPOINTS},
+}
+LANDING_ASSET_BY_ENDPOINT: dict[tuple[str, str], AssetKey] = {
+    **{e: AssetKey(["landing", "nba_schedule"]) for e in SCHEDULE_ENDPOINTS},
+    **{e: AssetKey(["landing", "nba_boxscores"]) for e in BOXSCORE_ENDPOINTS},
+    **{e: AssetKey(["landing", "odds_player_points"]) for e in PROP_LINE_ENDPOINTS},
+}
+
+
+@dataclass
+class LandingPlan:
+    """What one tick decided: runs to request, files it could not place, the next cursor."""
+
+    run_requests: list[RunRequest] = field(default_factory=list)
+    rejected: dict[str, str] = field(default_factory=dict)  # key -> reason
+    ignored: list[str] = field(default_factory=list)  # valid keys of endpoints nothing parses
+    outside_window: list[str] = field(default_factory=list)  # valid keys, dates not watched
+    cursor: SensorCursor = field(default_factory=lambda: SensorCursor())
+    files_seen: int = 0
+
+
+@dataclass
+class SensorCursor:
+    """The landing store's own cursor per watched prefix.
+
+    `dates`: one cursor per `source/endpoint/date/` prefix of the watched dates. Within a date,
+    fetch times sort in arrival order, so a key-ordered cursor sees every new fetch, including a
+    late correction of an older date. `sweep`: one cursor per payload prefix, used to find files
+    whose key cannot be parsed (they match no date prefix) and to count files outside the window.
+    """
+
+    dates: dict[str, str] = field(default_factory=dict)
+    sweep: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, raw: str | None) -> SensorCursor:
+        if not raw:
+            return cls()
+        data = json.loads(raw)
+        return cls(dict(data.get("dates", {})), dict(data.get("sweep", {})))
+
+    def dump(self) -> str:
+        return json.dumps({"dates": self.dates, "sweep": self.sweep}, sort_keys=True)
+
+
+def run_key_for(game_date: date, assets: list[AssetKey], identities: list[str]) -> str:
+    """Content-addressed: the date, the raw tables, and what they will parse (key@version).
+
+    The same inputs give the same key (Dagster drops a repeated run key), new content a new one.
+    """
+    digest = hashlib.sha256("\n".join(sorted(identities)).encode()).hexdigest()[:16]
+    tables = "+".join(sorted(k.path[-1] for k in assets))
+    return f"landing:{game_date.isoformat()}:{tables}:{digest}"
+
+
+def watched_dates(now: datetime | None, lookback_days: int) -> list[date]:
+    """The last partition (today, ET) and the `lookback_days` dates before it."""
+    last_key = daily_partitions.get_last_partition_key(current_time=now)
+    if last_key is None:
+        return []
+    last = date.fromisoformat(last_key)
+    first = max(daily_partitions.start.date(), last - timedelta(days=lookback_days))
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def plan_landing_runs(store: LandingStore, cursor: SensorCursor, *,
+                      limit: int = MAX_KEYS_PER_TICK, lookback_days: int = LOOKBACK_DAYS,
+                      now: datetime | None = None) -> LandingPlan:
+    """List what landed since `cursor` (bounded per prefix) and plan one run per game date.
+
+    Dates older than the lookback are not watched (rebuild those with a backfill); their files
+    are counted in `outside_window`, never silently dropped.
+    """
+    dates = watched_dates(now, lookback_days)
+    plan = LandingPlan(cursor=SensorCursor(sweep=dict(cursor.sweep)))
+    changed: dict[date, set[AssetKey]] = defaultdict(set)
+    for (source, endpoint), raw_asset in RAW_TABLE_BY_ENDPOINT.items():
+        for game_date in dates:
+            prefix = f"{source}/{endpoint}/{game_date.isoformat()}/"
+            keys, new_cursor = store.list_since(prefix, cursor.dates.get(prefix), limit)
+            if new_cursor is not None:
+                plan.cursor.dates[prefix] = new_cursor
+            plan.files_seen += len(keys)
+            for key in keys:
+                try:
+                    LandedKey.parse(key)
+                except ValueError as exc:
+                    plan.rejected[key] = str(exc)
+                    continue
+                changed[game_date].add(raw_asset)
+    watched = set(dates)
+    for prefix in WATCHED_PREFIXES:
+        keys, new_cursor = store.list_since(prefix, cursor.sweep.get(prefix), limit)
+        if new_cursor is not None:
+            plan.cursor.sweep[prefix] = new_cursor
+        for key in keys:
+            try:
+                landed = LandedKey.parse(key)
+            except ValueError as exc:
+                plan.rejected[key] = str(exc)
+                continue
+            if (landed.source, landed.endpoint) not in RAW_TABLE_BY_ENDPOINT:
+                plan.ignored.append(key)
+            elif landed.game_date not in watched:
+                plan.outside_window.append(key)
+    for game_date in sorted(changed):
+        assets = sorted(changed[game_date], key=lambda k: k.to_user_string())
+        plan.run_requests.append(RunRequest(
+            run_key=run_key_for(game_date, assets, _inputs(store, game_date, assets)),
+            partition_key=game_date.isoformat(),
+            asset_selection=assets,
+            tags={TRIGGER_TAG: "landing_sensor"},
+        ))
+    return plan
+
+
+def _inputs(store: LandingStore, game_date: date, assets: list[AssetKey]) -> list[str]:
+    """key@version of every file the requested raw tables will parse for the date."""
+    identities = []
+    for (source, endpoint), raw_asset in RAW_TABLE_BY_ENDPOINT.items():
+        if raw_asset in assets:
+            for key in store.latest_fetch(source, endpoint, game_date):
+                try:
+                    identities.append(f"{key}@{store.key_version(key)}")
+                except (FileNotFoundError, LookupError):
+                    identities.append(f"{key}@gone")
+    return identities
+
+
+def _rejection_events(rejected: dict[str, str]) -> list[AssetObservation]:
+    """One observation per landing asset naming its rejected files (visible in the UI)."""
+    by_asset: dict[AssetKey, list[str]] = defaultdict(list)
+    for key in rejected:
+        source, _, rest = key.partition("/")
+        asset_key = LANDING_ASSET_BY_ENDPOINT.get((source, rest.split("/")[0]))
+        if asset_key is not None:
+            by_asset[asset_key].append(key)
+    return [AssetObservation(asset_key=asset_key, metadata={
+        "rejected_files": keys[:50], "reasons": [rejected[k] for k in keys[:50]]})
+        for asset_key, keys in by_asset.items()]
+
+
+@sensor(
+    name="landing_sensor",
+    description="Requests the raw partition each newly landed or corrected payload belongs to.",
+    target=AssetSelection.groups(RAW_GROUP),
+    minimum_interval_seconds=30,
+    default_status=DefaultSensorStatus.RUNNING,
+    required_resource_keys={"landing_store"},
+)
+def landing_sensor(context: SensorEvaluationContext) -> SensorResult:
+    plan = plan_landing_runs(context.resources.landing_store, SensorCursor.load(context.cursor))
+    return sensor_result(plan, context.log)
+
+
+def sensor_result(plan: LandingPlan, log: Any) -> SensorResult:
+    """Log what could not be placed and turn the plan into the tick's result."""
+    for key, reason in plan.rejected.items():
+        log.warning(f"landing sensor: cannot place {key}: {reason}")
+    if plan.ignored:
+        log.info(f"landing sensor: {len(plan.ignored)} file(s) of endpoints no raw asset "
+                 f"parses, e.g. {plan.ignored[0]}")
+    if plan.outside_window:
+        log.warning(f"landing sensor: {len(plan.outside_window)} file(s) for dates outside the "
+                    f"watched window, e.g. {plan.outside_window[0]}; rebuild those dates with "
+                    "`nba-pipeline backfill`")
+    cursor = plan.cursor.dump()
+    events = _rejection_events(plan.rejected)
+    if plan.run_requests:
+        return SensorResult(run_requests=plan.run_requests, cursor=cursor, asset_events=events)
+    reason = f"{plan.files_seen} new file(s) in watched dates, no raw partition to request"
+    if plan.outside_window:
+        reason += f"; {len(plan.outside_window)} outside the watched dates"
+    if plan.rejected:
+        reason += f"; {len(plan.rejected)} rejected: " + "; ".join(
+            f"{k} ({v})" for k, v in list(plan.rejected.items())[:5])
+    return SensorResult(skip_reason=SkipReason(reason), cursor=cursor, asset_events=events)
