@@ -11,6 +11,7 @@ import sys
 COMMANDS: dict[str, str] = {
     "demo": "demo",
     "backfill": "backfill",
+    "model-report": "model_report",
 }
 
 
