@@ -223,9 +223,14 @@ class WarehouseBigQueryPandasTypeHandler(BigQueryPandasTypeHandler):
                 WarehouseBigQueryClient.get_select_statement(table_slice),
                 location=config.get("location"), timeout=config.get("timeout"),
             ).to_dataframe(create_bqstorage_client=False)
-        except gexc.NotFound:
-            # Never written (e.g. history before the first backfill): an empty, typed frame.
-            return conform(pd.DataFrame(), schema.name, allow_missing=True)
+        except (gexc.NotFound, gexc.Forbidden):
+            # A table never written (history before the first backfill) reads as an empty,
+            # typed frame. Real BigQuery answers 404 for it, the emulator 403: ask which it is.
+            try:
+                connection.get_table(f"{table_slice.database}.{schema.name}")
+            except gexc.NotFound:
+                return conform(pd.DataFrame(), schema.name, allow_missing=True)
+            raise
         return normalize_bigquery(frame, schema)
 
 
