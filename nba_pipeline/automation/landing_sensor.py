@@ -15,8 +15,9 @@ import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from dagster import (
     AssetKey,
@@ -30,7 +31,7 @@ from dagster import (
     sensor,
 )
 
-from nba_pipeline.partitions import daily_partitions
+from nba_pipeline.partitions import GAME_DATE_TIMEZONE, daily_partitions
 from nba_pipeline.sources.base import (
     BOXSCORE_ENDPOINTS,
     PROP_LINE_ENDPOINTS,
@@ -107,10 +108,9 @@ def run_key_for(game_date: date, assets: list[AssetKey], identities: list[str]) 
 
 def watched_dates(now: datetime | None, lookback_days: int) -> list[date]:
     """The last partition (today, ET) and the `lookback_days` dates before it."""
-    last_key = daily_partitions.get_last_partition_key(current_time=now)
-    if last_key is None:
-        return []
-    last = date.fromisoformat(last_key)
+    now_et = (now or datetime.now(timezone.utc)).astimezone(ZoneInfo(GAME_DATE_TIMEZONE))
+    # end_offset=1: the last partition is the one containing now, i.e. today in ET.
+    last = now_et.date() + timedelta(days=daily_partitions.end_offset - 1)
     first = max(daily_partitions.start.date(), last - timedelta(days=lookback_days))
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
@@ -198,10 +198,9 @@ def _rejection_events(rejected: dict[str, str]) -> list[AssetObservation]:
     target=AssetSelection.groups(RAW_GROUP),
     minimum_interval_seconds=30,
     default_status=DefaultSensorStatus.RUNNING,
-    required_resource_keys={"landing_store"},
 )
-def landing_sensor(context: SensorEvaluationContext) -> SensorResult:
-    plan = plan_landing_runs(context.resources.landing_store, SensorCursor.load(context.cursor))
+def landing_sensor(context: SensorEvaluationContext, landing_store: LandingStore) -> SensorResult:
+    plan = plan_landing_runs(landing_store, SensorCursor.load(context.cursor))
     return sensor_result(plan, context.log)
 
 

@@ -1,0 +1,143 @@
+"""Landing sensor cursor semantics on a real local landing store and a real Dagster instance."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from dagster import AssetKey, DagsterInstance, SensorResult, build_sensor_context
+
+from nba_pipeline.automation.landing_sensor import (
+    SensorCursor,
+    landing_sensor,
+    plan_landing_runs,
+)
+from nba_pipeline.storage.landing import LocalLandingStore
+
+# 2024-03-06 15:00 ET: partitions exist through 2024-03-06; the watched window is 02-28..03-06.
+NOW = datetime(2024, 3, 6, 20, 0, tzinfo=timezone.utc)
+BOX = AssetKey(["nba_raw", "player_boxscores"])
+LINES = AssetKey(["nba_raw", "player_prop_lines"])
+SCHEDULE = AssetKey(["nba_raw", "schedule"])
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> LocalLandingStore:
+    return LocalLandingStore(base_dir=str(tmp_path / "landing"))
+
+
+def tick(store: LocalLandingStore, cursor: SensorCursor) -> tuple[list, SensorCursor, dict]:
+    plan = plan_landing_runs(store, cursor, now=NOW)
+    return plan.run_requests, plan.cursor, plan.rejected
+
+
+def test_each_file_requests_its_own_raw_partition_once(store):
+    store.write_bytes("nba_com/leaguegamelog/2024-03-05/20240306T070000Z/leaguegamelog.json", b"1")
+    store.write_bytes("odds_api/event_odds_player_points/2024-03-06/20240306T130000Z/e1.json", b"2")
+    requests, cursor, rejected = tick(store, SensorCursor())
+    assert not rejected
+    assert {(r.partition_key, tuple(r.asset_selection)) for r in requests} == {
+        ("2024-03-05", (BOX,)), ("2024-03-06", (LINES,))}
+    # Nothing new: nothing requested.
+    again, cursor2, _ = tick(store, cursor)
+    assert again == []
+    assert cursor2 == cursor
+
+
+def test_a_burst_for_one_date_is_one_run(store):
+    for i in range(12):
+        store.write_bytes(
+            f"odds_api/event_odds_player_points/2024-03-06/20240306T130000Z/event{i}.json", b"x")
+    store.write_bytes("nba_com/schedule/2024-03-06/20240306T120000Z/schedule.json", b"s")
+    requests, _, _ = tick(store, SensorCursor())
+    assert len(requests) == 1
+    assert requests[0].partition_key == "2024-03-06"
+    assert set(requests[0].asset_selection) == {LINES, SCHEDULE}
+
+
+def test_corrected_file_is_requested_again_with_a_new_run_key(store):
+    key = "nba_com/leaguegamelog/2024-03-01/20240302T070000Z/leaguegamelog.json"
+    store.write_bytes(key, b"first")
+    (first,), cursor, _ = tick(store, SensorCursor())
+    # A late correction of an older date lands as a new fetch (sorts before newer dates' keys).
+    store.write_bytes("nba_com/leaguegamelog/2024-03-05/20240306T070000Z/leaguegamelog.json", b"n")
+    _, cursor, _ = tick(store, cursor)
+    fix = "nba_com/leaguegamelog/2024-03-01/20240306T090000Z/leaguegamelog.json"
+    store.write_bytes(fix, b"corrected")
+    (second,), cursor, _ = tick(store, cursor)
+    assert second.partition_key == "2024-03-01"
+    assert second.run_key != first.run_key
+    # The same key rewritten in place with new content (GCS overwrite): a new version, a new run.
+    time.sleep(0.01)
+    store.write_bytes(fix, b"corrected again")
+    os.utime(store._path(fix), ns=(time.time_ns(), time.time_ns()))
+    third = plan_landing_runs(store, SensorCursor(sweep=cursor.sweep), now=NOW).run_requests
+    assert [r.partition_key for r in third] == ["2024-03-01", "2024-03-05"]
+    assert third[0].run_key not in {first.run_key, second.run_key}
+
+
+def test_same_content_gives_same_run_key_so_dagster_drops_the_repeat(store):
+    store.write_bytes("nba_com/schedule/2024-03-06/20240306T120000Z/schedule.json", b"s")
+    (a,), _, _ = tick(store, SensorCursor())
+    (b,), _, _ = tick(store, SensorCursor())  # a reset cursor sees the file again
+    assert a.run_key == b.run_key
+
+
+def test_unparseable_date_is_reported_not_skipped(store):
+    bad = "nba_com/leaguegamelog/2024-3-6/20240306T070000Z/leaguegamelog.json"
+    store.write_bytes(bad, b"x")
+    store.write_bytes("published/predictions/2024-03-06.json", b"{}")
+    store.write_bytes("models/points_model/v1/model.txt", b"m")
+    with DagsterInstance.ephemeral() as instance:
+        context = build_sensor_context(instance=instance, resources={"landing_store": store})
+        result = landing_sensor(context)
+    assert isinstance(result, SensorResult)
+    assert not result.run_requests
+    assert bad in result.skip_reason.skip_message
+    assert "cannot parse date" in result.skip_reason.skip_message
+    (observation,) = result.asset_events
+    assert observation.asset_key == AssetKey(["landing", "nba_boxscores"])
+    assert observation.metadata["rejected_files"].value == [bad]
+
+
+def test_outputs_are_not_watched_and_old_dates_are_counted(store):
+    store.write_bytes("models/points_model/v1/info.json", b"{}")
+    store.write_bytes("published/predictions/2024-03-06.json", b"{}")
+    store.write_bytes("nba_com/leaguegamelog/2023-01-05/20230106T070000Z/leaguegamelog.json", b"o")
+    plan = plan_landing_runs(store, SensorCursor(), now=NOW)
+    assert plan.run_requests == []
+    assert plan.outside_window == [
+        "nba_com/leaguegamelog/2023-01-05/20230106T070000Z/leaguegamelog.json"]
+    assert not any(k.startswith(("models/", "published/")) for k in plan.cursor.sweep.values())
+
+
+def test_listing_is_bounded_per_tick(store):
+    for i in range(30):
+        store.write_bytes(f"odds_api/event_odds_player_points/2024-03-06/20240306T1300{i:02d}Z/"
+                          "e.json", b"x")
+    plan = plan_landing_runs(store, SensorCursor(), limit=10, now=NOW)
+    assert plan.files_seen == 10
+    seen = plan.files_seen
+    cursor = plan.cursor
+    while True:
+        plan = plan_landing_runs(store, cursor, limit=10, now=NOW)
+        if not plan.files_seen:
+            break
+        seen += plan.files_seen
+        cursor = plan.cursor
+    assert seen == 30
+
+
+def test_sensor_cursor_round_trips_through_the_instance(store):
+    store.write_bytes("nba_com/schedule/2024-03-06/20240306T120000Z/schedule.json", b"s")
+    with DagsterInstance.ephemeral() as instance:
+        context = build_sensor_context(instance=instance, resources={"landing_store": store})
+        first = landing_sensor(context)
+        cursor = first.cursor
+        second = landing_sensor(build_sensor_context(
+            instance=instance, cursor=cursor, resources={"landing_store": store}))
+    assert SensorCursor.load(cursor).sweep
+    assert second.skip_reason is not None and not second.run_requests
