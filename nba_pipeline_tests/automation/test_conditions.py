@@ -1,0 +1,115 @@
+"""The automation policy evaluated over a simulated game day on a real Dagster instance."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from dagster import (
+    AssetKey,
+    AssetMaterialization,
+    DagsterInstance,
+    Definitions,
+    evaluate_automation_conditions,
+)
+
+from nba_pipeline.automation import conditions as c
+from nba_pipeline.definitions import build_definitions
+from nba_pipeline.profiles import local_resources
+
+ET = ZoneInfo("America/New_York")
+RAW_LINES = AssetKey(["nba_raw", "player_prop_lines"])
+
+
+class Day:
+    """Ticks the automation at chosen ET times and records what each tick requested."""
+
+    def __init__(self, defs: Definitions, instance: DagsterInstance) -> None:
+        self.defs, self.instance, self.cursor = defs, instance, None
+
+    def tick(self, when: datetime) -> dict[str, set[str]]:
+        result = evaluate_automation_conditions(
+            defs=self.defs, instance=self.instance, evaluation_time=when, cursor=self.cursor)
+        self.cursor = result.cursor
+        return {r.key.to_user_string(): set(r.true_subset.expensively_compute_partition_keys())
+                for r in result.results if r.true_subset.size}
+
+    def materialize(self, requested: dict[str, set[str]] | list[tuple[AssetKey, str]]) -> None:
+        """Record what a run would have written (the policy only reads the event log)."""
+        pairs = ([(AssetKey.from_user_string(k), p) for k, ps in requested.items() for p in ps]
+                 if isinstance(requested, dict) else requested)
+        for key, partition in pairs:
+            self.instance.report_runless_asset_event(AssetMaterialization(key, partition=partition))
+
+
+@pytest.fixture
+def day(tmp_path: Path, instance: DagsterInstance) -> Day:
+    return Day(build_definitions(resources=local_resources(tmp_path)), instance)
+
+
+def k(key: AssetKey) -> str:
+    return key.to_user_string()
+
+
+def test_policy_covers_every_asset_below_raw_and_nothing_above():
+    defs = build_definitions(resources=local_resources(Path("/nonexistent")))
+    graph = defs.resolve_asset_graph()
+    automated = {key for key in graph.get_all_asset_keys()
+                 if graph.get(key).automation_condition is not None}
+    assert automated == set(c.AUTOMATED_KEYS)
+    assert not any(key.path[0] in ("landing", "nba_raw") for key in automated)
+
+
+def test_a_game_day_cascades_in_order_with_the_pre_tip_cron(day: Day):
+    assert day.tick(datetime(2024, 3, 5, 20, 0, tzinfo=ET)) == {}  # first tick: baseline
+
+    # Morning: 03-06's partition exists; the schedule and lines land and are parsed.
+    day.materialize([(c.RAW_SCHEDULE, "2024-03-06"), (RAW_LINES, "2024-03-06")])
+    morning = day.tick(datetime(2024, 3, 6, 9, 0, tzinfo=ET))
+    assert morning == {k(a): {"2024-03-06"} for a in
+                       (c.CONTEXT, c.FEATURES, c.POINTS_MODEL, c.PREDICTIONS, c.PUBLISHED)}
+    # No box scores yet: nothing built from actuals, no grading.
+    assert k(c.PGS) not in morning and k(c.ACCURACY) not in morning
+    day.materialize(morning)
+    assert day.tick(datetime(2024, 3, 6, 9, 1, tzinfo=ET)) == {}  # handled: not requested twice
+
+    # 17:00 ET pre-tip cron: today's predictions refreshed (and republished in the same run).
+    assert day.tick(datetime(2024, 3, 6, 16, 59, tzinfo=ET)) == {}
+    pre_tip = day.tick(datetime(2024, 3, 6, 17, 1, tzinfo=ET))
+    assert pre_tip == {k(c.PREDICTIONS): {"2024-03-06"}, k(c.PUBLISHED): {"2024-03-06"}}
+    day.materialize(pre_tip)
+    assert day.tick(datetime(2024, 3, 6, 17, 2, tzinfo=ET)) == {}
+
+    # After the games: box scores land -> analytics and grading for 03-06. 03-07's partition now
+    # exists but its schedule has not landed, so nothing for 03-07 is requested (#34094).
+    day.materialize([(c.RAW_BOXSCORES, "2024-03-06")])
+    night = day.tick(datetime(2024, 3, 7, 3, 0, tzinfo=ET))
+    assert night == {k(a): {"2024-03-06"} for a in
+                     (c.PGS, c.TEAM_OFFENSE, c.TEAM_DEFENSE, c.ACCURACY, c.DAILY_PERFORMANCE)}
+    day.materialize(night)
+    assert day.tick(datetime(2024, 3, 7, 3, 1, tzinfo=ET)) == {}
+
+
+def test_late_correction_of_an_older_date_cascades(day: Day):
+    day.tick(datetime(2024, 3, 7, 3, 0, tzinfo=ET))
+    day.materialize([(c.RAW_BOXSCORES, "2024-03-06"), (c.RAW_BOXSCORES, "2024-02-20")])
+    first = day.tick(datetime(2024, 3, 7, 3, 1, tzinfo=ET))
+    day.materialize(first)
+    day.tick(datetime(2024, 3, 7, 3, 2, tzinfo=ET))
+    # A corrected box score for 02-20 lands two weeks late: plain eager() would ignore it (#24474).
+    day.materialize([(c.RAW_BOXSCORES, "2024-02-20")])
+    late = day.tick(datetime(2024, 3, 7, 10, 0, tzinfo=ET))
+    # player_game_summary reads 30 days of box scores: 02-20 and every later date whose own box
+    # scores exist (03-06) are rebuilt; dates without box scores are not requested.
+    assert late[k(c.PGS)] == {"2024-02-20", "2024-03-06"}
+    assert k(c.PREDICTIONS) not in late  # no features for those dates exist in this instance
+
+
+def test_history_gaps_do_not_block_a_date(day: Day):
+    """Features read 550 days of history; missing history days must not block today."""
+    day.tick(datetime(2024, 3, 6, 8, 0, tzinfo=ET))
+    day.materialize([(c.RAW_SCHEDULE, "2024-03-06")])
+    requested = day.tick(datetime(2024, 3, 6, 9, 0, tzinfo=ET))
+    assert "2024-03-06" in requested[k(c.FEATURES)]
