@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from dagster import (
+    AssetCheckSeverity,
     AssetKey,
     AssetSelection,
     DagsterInstance,
@@ -31,6 +32,7 @@ class RangeRunResult:
     run_id: str
     checks_passed: int = 0
     checks_failed: list[str] = field(default_factory=list)
+    checks_warned: list[str] = field(default_factory=list)
     failure: str | None = None
 
 
@@ -61,7 +63,11 @@ def run_range(
         raise_on_error=raise_on_error,
     )
     evaluations = result.get_asset_check_evaluations()
-    failed = [f"{e.asset_key.to_user_string()}:{e.check_name}" for e in evaluations if not e.passed]
+
+    def names(severity: AssetCheckSeverity) -> list[str]:
+        return [f"{e.asset_key.to_user_string()}:{e.check_name}" for e in evaluations
+                if not e.passed and e.severity == severity]
+
     failure = None
     if not result.success:
         for event in result.all_events:
@@ -69,4 +75,5 @@ def run_range(
                 failure = f"{event.step_key}: {event.step_failure_data.error.message.strip()}"
                 break
     return RangeRunResult(result.success, result.run_id,
-                          sum(1 for e in evaluations if e.passed), failed, failure)
+                          sum(1 for e in evaluations if e.passed),
+                          names(AssetCheckSeverity.ERROR), names(AssetCheckSeverity.WARN), failure)

@@ -18,9 +18,15 @@ ALIASES: dict[str, str] = {
     "cameronthomas": "camthomas",
     "kenyonmartin": "kjmartin",
     "moritzwagner": "moewagner",
-    "alperensengün": "alperensengun",
     "gregorybrown": "gregbrown",
-    "bubchukwuma": "bubchukwu",
+    "camjohnson": "cameronjohnson",
+    "joshuagiddey": "joshgiddey",
+    "christianjamesmccollum": "cjmccollum",
+    "obadiahtoppin": "obitoppin",
+    "vincentwilliams": "vincewilliams",
+    "mohamedbamba": "mobamba",
+    "edricefemiadebayo": "bamadebayo",
+    "alfredjoelhorfordreynoso": "alhorford",
 }
 
 
