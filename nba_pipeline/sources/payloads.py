@@ -333,6 +333,13 @@ class BdlMeta(_Model):
     per_page: int | None = None
 
 
+class BdlMetaPage(_Model):
+    """Any cursor-paged Ball Don't Lie list: `data` rows and `meta.next_cursor`."""
+
+    data: list[dict[str, Any]]
+    meta: BdlMeta | None = None
+
+
 class BdlTeam(_Model):
     id: int
     abbreviation: str = Field(min_length=2)

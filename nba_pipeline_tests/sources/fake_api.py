@@ -132,7 +132,8 @@ class FakeApi:
         server.daemon_threads = True
         server.block_on_close = False
         self.server = server
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                                  daemon=True)
         thread.start()
         try:
             yield self

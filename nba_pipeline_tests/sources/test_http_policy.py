@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import date
 
@@ -112,3 +113,29 @@ def test_backoff_is_exponential_with_jitter_and_capped(api: FakeApi) -> None:
     # 0.05, 0.1, 0.2, then capped at 0.2 (never 0.4)
     assert gaps[0] >= 0.045 and gaps[1] >= 0.095 and gaps[2] >= 0.19
     assert max(gaps) < 0.35
+
+
+def test_rate_limiter_paces_calls_to_one_api(api: FakeApi) -> None:
+    api.route("/x", [ok({})])
+    paced = HttpClient("paced_api", HttpPolicy(min_interval=0.1, max_concurrent=1))
+    for _ in range(3):
+        paced.get(f"{api.base_url}/x", DAY)
+    at = [r.at for r in api.hits("/x")]
+    assert all(b - a >= 0.09 for a, b in zip(at, at[1:], strict=False))
+
+
+def test_concurrency_cap_is_shared_by_clients_of_one_api(api: FakeApi) -> None:
+    api.route("/slow", [Reply(200, b"{}", delay=0.15)])
+    policy = HttpPolicy(max_concurrent=1, read_timeout=2)
+    clients = [HttpClient("capped_api", policy) for _ in range(3)]
+    threads = [threading.Thread(target=c.get, args=(f"{api.base_url}/slow", DAY))
+               for c in clients]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    at = sorted(r.at for r in api.hits("/slow"))
+    # One at a time: each request reaches the server only after the previous one finished.
+    assert all(b - a >= 0.14 for a, b in zip(at, at[1:], strict=False))
+    assert time.monotonic() - started >= 0.44
