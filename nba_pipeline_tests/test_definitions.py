@@ -66,10 +66,8 @@ def graph_snapshot(defs: Definitions) -> dict:
         "assets": assets,
         "jobs": sorted(j.name for j in defs.resolve_all_job_defs()
                        if not j.name.startswith("__")),
-        "schedules": sorted(s.name for s in defs.resolve_all_schedule_defs()) if hasattr(
-            defs, "resolve_all_schedule_defs") else [],
-        "sensors": sorted(s.name for s in defs.resolve_all_sensor_defs()) if hasattr(
-            defs, "resolve_all_sensor_defs") else [],
+        "schedules": sorted(s.name for s in defs.schedules or []),
+        "sensors": sorted(s.name for s in defs.sensors or []),
     }
 
 
