@@ -104,21 +104,30 @@ def run_partition(run: DagsterRun) -> str:
     return "(unpartitioned)"
 
 
+def planned_assets(instance: Any, run_id: str) -> dict[str, str]:
+    """Step key -> asset key of every asset the run planned (our steps are one asset each)."""
+    records = instance.get_records_for_run(
+        run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION_PLANNED).records
+    keys = [r.event_log_entry.dagster_event.asset_key for r in records]
+    return {"__".join(k.path): k.to_user_string() for k in keys if k is not None}
+
+
 def run_failure_message(context: RunFailureSensorContext) -> dict[str, Any]:
     run = context.dagster_run
-    failed_steps = []
+    step_assets = planned_assets(context.instance, run.run_id)
+    failed_assets = []
     errors = []
     for event in context.get_step_failure_events():
-        failed_steps.append(event.step_key or "?")
+        name = step_assets.get(event.step_key or "", event.step_key or "?")
+        failed_assets.append(name)
         if event.step_failure_data and event.step_failure_data.error:
-            errors.append(f"{event.step_key}: {event.step_failure_data.error.message.strip()}")
-    assets = sorted(k.to_user_string() for k in (run.asset_selection or []))
+            errors.append(f"{name}: {event.step_failure_data.error.message.strip()}")
     fields = {
         "job": run.job_name,
         "run": run.run_id,
         "partition": run_partition(run),
-        "failed steps (assets)": ", ".join(failed_steps) or "(run-level failure)",
-        "assets in run": ", ".join(assets[:12]) or "(all in job)",
+        "failed assets": ", ".join(failed_assets) or "(run-level failure)",
+        "assets in run": ", ".join(sorted(step_assets.values())[:12]) or "(none planned)",
     }
     detail = "\n".join(errors[:5]) or (context.failure_event.message or "")
     return slack_message(f"nba_pipeline run failed: {run.job_name}", fields, detail)
