@@ -19,6 +19,9 @@ from nba_pipeline.partitions import daily_partitions, dates_between
 from nba_pipeline.storage.schema import conform, table_schema
 
 OWNERS = ["team:nba-data"]
+# Every warehouse write claims a slot in this pool (dagster.yaml sets its size): 1 for DuckDB,
+# which allows a single writer process (#16248); larger for BigQuery.
+WAREHOUSE_POOL = "warehouse"
 
 
 def table_key(table: str) -> AssetKey:
@@ -54,7 +57,7 @@ def warehouse_asset(
         ins=ins,
         deps=deps,
         check_specs=check_specs,
-        pool=pool,
+        pool=pool or WAREHOUSE_POOL,
         automation_condition=automation_condition,
         tags={"nba_pipeline/warehouse": "duckdb"},
     )
