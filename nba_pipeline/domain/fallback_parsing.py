@@ -5,7 +5,8 @@ ESPN and Ball Don't Lie do not know nba.com game ids (BDL box scores carry no ga
 their rows use nba.com's *game code* layout as `game_id`: `YYYYMMDD/AWAYHOME` (e.g.
 `20240115/HOUPHI`). It is deterministic and identical across the fallback sources, so a day
 served by ESPN (schedule) and Ball Don't Lie (box scores) still joins on `game_id`; it never
-collides with a 10-digit nba.com id. Team codes are mapped to nba.com tricodes.
+collides with a 10-digit nba.com id. Team codes are mapped to nba.com tricodes; preseason
+(ESPN season type 1) and games between two non-NBA sides (All-Star, exhibitions) are left out.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ EASTERN = ZoneInfo("America/New_York")
 ESPN_TRICODES = {"GS": "GSW", "NO": "NOP", "NY": "NYK", "SA": "SAS", "UTAH": "UTA",
                  "WSH": "WAS", "PHO": "PHX", "BRK": "BKN", "CHO": "CHA"}
 FINAL, LIVE, SCHEDULED = 3, 2, 1
+# ESPN season.type: 1 preseason, 2 regular season, 3 postseason, 4 off-season, 5 play-in.
+ESPN_SKIPPED_SEASON_TYPES = frozenset({1, 4})
 
 
 def season_label(game_date: date) -> str:
@@ -44,11 +47,19 @@ def game_code(game_date: date, away: str, home: str) -> str:
     return f"{game_date.strftime('%Y%m%d')}/{away}{home}"
 
 
-def _tricode(code: str, source: str, endpoint: str, game_date: date, key: str) -> str:
-    tricode = ESPN_TRICODES.get(code, code)
-    if tricode not in BY_TRICODE:
-        raise PayloadError(source, endpoint, game_date, key, f"unknown team code {code!r}")
-    return tricode
+def _matchup(home_code: str, away_code: str, source: str, endpoint: str, game_date: date,
+             key: str) -> tuple[str, str] | None:
+    """(home, away) nba.com tricodes; None for a game between two non-NBA sides (All-Star,
+    exhibitions); a PayloadError when only one side is unknown (a code we fail to map)."""
+    home = ESPN_TRICODES.get(home_code, home_code)
+    away = ESPN_TRICODES.get(away_code, away_code)
+    known = (home in BY_TRICODE, away in BY_TRICODE)
+    if known == (False, False):
+        return None
+    if not all(known):
+        bad = home_code if not known[0] else away_code
+        raise PayloadError(source, endpoint, game_date, key, f"unknown team code {bad!r}")
+    return home, away
 
 
 def _team_id(tricode: str) -> int:
@@ -76,8 +87,13 @@ def parse_espn_scoreboard(body: bytes, game_date: date, key: str) -> pd.DataFram
         if set(sides) != {"home", "away"}:
             raise PayloadError(source, endpoint, game_date, key,
                                f"field 'events.{event.id}.competitors': need one home, one away")
-        home = _tricode(sides["home"].team.abbreviation, source, endpoint, game_date, key)
-        away = _tricode(sides["away"].team.abbreviation, source, endpoint, game_date, key)
+        if event.season.type in ESPN_SKIPPED_SEASON_TYPES:
+            continue
+        teams = _matchup(sides["home"].team.abbreviation, sides["away"].team.abbreviation,
+                         source, endpoint, game_date, key)
+        if teams is None:
+            continue
+        home, away = teams
         status = event.status.type
         code = FINAL if status.completed else LIVE if status.state == "in" else SCHEDULED
         rows.append(_schedule_row(
@@ -95,8 +111,11 @@ def parse_bdl_games(body: bytes, game_date: date, key: str) -> pd.DataFrame:
     for game in payload.data:
         if date.fromisoformat(game.date[:10]) != game_date:
             continue
-        home = _tricode(game.home_team.abbreviation, source, endpoint, game_date, key)
-        away = _tricode(game.visitor_team.abbreviation, source, endpoint, game_date, key)
+        teams = _matchup(game.home_team.abbreviation, game.visitor_team.abbreviation, source,
+                         endpoint, game_date, key)
+        if teams is None:
+            continue
+        home, away = teams
         code = FINAL if game.status == "Final" else LIVE if (game.period or 0) > 0 else SCHEDULED
         rows.append(_schedule_row(
             game_date, game_code(game_date, away, home), code, game.status, game.datetime,
@@ -141,8 +160,11 @@ def parse_bdl_box_scores(body: bytes, game_date: date, key: str) -> pd.DataFrame
         if date.fromisoformat(game.date[:10]) != game_date:
             raise PayloadError(source, endpoint, game_date, key,
                                f"a game dated {game.date} in the payload for another date")
-        home = _tricode(game.home_team.abbreviation, source, endpoint, game_date, key)
-        away = _tricode(game.visitor_team.abbreviation, source, endpoint, game_date, key)
+        teams = _matchup(game.home_team.abbreviation, game.visitor_team.abbreviation, source,
+                         endpoint, game_date, key)
+        if teams is None:
+            continue
+        home, away = teams
         gid = game_code(game_date, away, home)
         final = game.status == "Final"
         for team, tricode, opponent, is_home, own, other in (

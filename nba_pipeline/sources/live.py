@@ -11,7 +11,7 @@ not fit its model is landed under `<endpoint>.rejected` and counts as that sourc
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -84,8 +84,11 @@ class LiveSource(NbaDataSource):
         yield from self._first_success("box scores", game_date, self.boxscore_sources, fetchers)
 
     def _nba_boxscores(self, game_date: date, fetched_at: datetime) -> Iterator[Payload]:
-        payload, game_ids = self.nba_com.leaguegamelog(game_date, fetched_at)
-        yield payload
+        game_ids: list[str] = []
+        for season_type in self.nba_com.season_types:
+            payload, ids = self.nba_com.leaguegamelog(game_date, fetched_at, season_type)
+            game_ids.extend(ids)
+            yield payload
         if self.fetch_boxscore_v3:
             for game_id in game_ids:
                 yield self.nba_com.boxscore_v3(game_id, game_date, fetched_at)
@@ -139,10 +142,16 @@ class LiveSource(NbaDataSource):
         failures: list[str] = []
         received: list[Payload] = []
         primary = order[0] if order else ""
+        previous: datetime | None = None
         for source in order:
             if source not in fetchers:
                 raise ValueError(f"{what}: unknown source {source!r}; expected {list(fetchers)}")
+            # Strictly later than the source tried before, so "newest fetch of the date" always
+            # names the source this run settled on, even when a failure took under a second.
             fetched_at = _now()
+            if previous is not None and fetched_at <= previous:
+                fetched_at = previous + timedelta(seconds=1)
+            previous = fetched_at
             meta = {"source_used": source, "primary_source": primary}
             if source != primary:
                 meta["fallback_from"] = ",".join(order[: order.index(source)])

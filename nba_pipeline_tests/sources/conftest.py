@@ -47,7 +47,8 @@ def api_keys(monkeypatch: pytest.MonkeyPatch) -> None:
 def live_source(base_url: str, policy: HttpPolicy = FAST, **kwargs: object) -> LiveSource:
     """A LiveSource whose every client talks to `base_url` (keys come from the env)."""
     return LiveSource(
-        nba_com=NbaComClient(base_url=base_url, cdn_base_url=base_url, policy=policy),
+        nba_com=NbaComClient(base_url=base_url, cdn_base_url=base_url, policy=policy,
+                             season_types=kwargs.pop("season_types", ["Regular Season"])),
         espn=EspnClient(base_url=base_url, policy=policy),
         balldontlie=BalldontlieClient(base_url=base_url, policy=policy),
         odds_api=OddsApiClient(base_url=base_url, policy=policy,

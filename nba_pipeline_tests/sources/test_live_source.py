@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
-from dagster import AssetCheckSeverity, AssetKey
+from dagster import AssetCheckSeverity, AssetKey, EnvVar, asset
+from dagster import materialize as dagster_materialize
 
+from nba_pipeline.sources.clients import NbaComClient, OddsApiClient
 from nba_pipeline.sources.live import FetchFailed
 from nba_pipeline.storage.landing import LandedKey, LocalLandingStore
-from nba_pipeline_tests.sources.conftest import BDL_KEY, ODDS_KEY, live_source
+from nba_pipeline_tests.sources.conftest import BDL_KEY, FAST, ODDS_KEY, live_source
 from nba_pipeline_tests.sources.fake_api import FakeApi, Reply, ok, sample, sample_json
 
 STATS_SCHEDULE = "/stats/scheduleleaguev2"
@@ -139,6 +142,9 @@ def test_malformed_json_is_kept_not_retried_and_falls_back(api: FakeApi, store,
     assert len(api.hits(STATS_SCHEDULE)) == 1  # a 200 with a bad body is not retried away
     rejected = keys(store, "nba_com/schedule.rejected/")
     assert len(rejected) == 1 and store.read_bytes(rejected[0]) == broken
+    # The fallback's fetch is strictly newer, so "latest fetch" always names the source used.
+    espn_key = keys(store, "espn/scoreboard/")[0]
+    assert LandedKey.parse(espn_key).fetched_at > LandedKey.parse(rejected[0]).fetched_at
     # The raw table only read the ESPN payload; the bad one stays quarantined.
     assert materialization_metadata(instance, "nba_raw/schedule")["games"] == 11
 
@@ -310,3 +316,72 @@ def test_balldontlie_key_never_logged_on_failure(api: FakeApi,
     assert len(api.hits(GAMELOG)) == 1  # 403: not retried
     assert BDL_KEY not in str(err.value) and BDL_KEY not in caplog.text
     assert "balldontlie: GET" in caplog.text  # the retries were logged, redacted
+
+
+def test_boxscores_fetch_every_season_type(api: FakeApi, store, materialize) -> None:
+    regular = sample_json("nbac_player_boxscore/raw_2ad17718.json")
+
+    def by_type(query: dict[str, list[str]]) -> Reply:
+        season_type = query["SeasonType"][0]
+        if season_type == "Regular Season":
+            return ok(regular)
+        empty = json.loads(json.dumps(regular))
+        empty["parameters"]["SeasonType"] = season_type
+        empty["resultSets"][0]["rowSet"] = []
+        return ok(empty)
+
+    api.route(GAMELOG, by_type)
+    source = live_source(api.base_url, season_types=["Regular Season", "PlayIn", "Playoffs"])
+    result, _ = materialize(source, date(2025, 3, 15), "landing/nba_boxscores")
+    assert result.success, result.failure
+    assert [h.query["SeasonType"] for h in api.hits(GAMELOG)] == [
+        ["Regular Season"], ["PlayIn"], ["Playoffs"]]
+    assert sorted(LandedKey.parse(k).name for k in keys(store)) == [
+        "leaguegamelog.json", "leaguegamelog_playin.json", "leaguegamelog_playoffs.json"]
+
+
+def test_season_schedule_is_fetched_once_for_a_multi_day_run(api: FakeApi, store,
+                                                             materialize) -> None:
+    api.route(STATS_SCHEDULE, [ok(sample("nbac_schedule_api/raw_80cb1fd6.json.gz"))])
+    defs_source = live_source(api.base_url)
+    for day in (date(2025, 3, 14), date(2025, 3, 15), date(2025, 3, 16)):
+        payloads = list(defs_source.fetch_schedule(day))
+        assert [p.metadata["source_used"] for p in payloads] == ["nba_com"]
+    assert len(api.hits(STATS_SCHEDULE)) == 1  # the ~9 MB season file is reused across dates
+
+
+def test_current_season_schedule_comes_from_the_cdn(api: FakeApi) -> None:
+    cdn = "/static/json/staticData/scheduleLeagueV2.json"
+    api.route(cdn, [ok(sample("nbac_schedule_cdn/raw_68953816.json"))])
+    today = datetime.now(ZoneInfo("America/New_York")).date()
+    payloads = list(live_source(api.base_url).fetch_schedule(today))
+    assert len(api.hits(cdn)) == 1 and api.hits(STATS_SCHEDULE) == []
+    assert payloads[0].url == f"{api.base_url}{cdn}"
+    client = NbaComClient(base_url="https://stats.nba.com", cdn_base_url="https://cdn.nba.com")
+    assert client.schedule_url(date(2024, 1, 15), today=date(2024, 3, 1)).startswith(
+        "https://cdn.nba.com/static/json/staticData/scheduleLeagueV2.json")
+    assert client.schedule_url(date(2023, 1, 15), today=date(2024, 3, 1)) == (
+        "https://stats.nba.com/stats/scheduleleaguev2?LeagueID=00&Season=2022-23")
+
+
+def test_a_client_is_a_resource_configured_from_the_environment(api: FakeApi) -> None:
+    _odds_routes(api)
+
+    @asset
+    def events(odds: OddsApiClient) -> int:
+        _, found = odds.events(date(2024, 2, 22), datetime(2024, 2, 22, 14, tzinfo=timezone.utc))
+        return len(found)
+
+    client = OddsApiClient(base_url=api.base_url, api_key=EnvVar("ODDS_API_KEY"), mode="live",
+                           policy=FAST)
+    result = dagster_materialize([events], resources={"odds": client})
+    assert result.success and result.output_for_node("events") == 2
+    assert api.hits(EVENTS)[0].query["apiKey"] == [ODDS_KEY]
+
+
+def test_missing_api_key_names_the_variable_only(api: FakeApi,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ODDS_API_KEY")
+    with pytest.raises(FetchFailed, match="set the ODDS_API_KEY environment variable"):
+        list(live_source(api.base_url).fetch_player_points_odds(date(2024, 2, 22)))
+    assert api.requests == []

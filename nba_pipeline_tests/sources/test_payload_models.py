@@ -94,3 +94,27 @@ def test_bdl_box_scores_match_recorded_nba_com_points() -> None:
 def test_minutes_value() -> None:
     assert minutes_value("28") == 28.0 and minutes_value("28:30") == 28.5
     assert minutes_value("") is None and minutes_value(None) is None
+
+
+def _espn_with(mutate) -> bytes:  # noqa: ANN001
+    data = json.loads(sample("espn_scoreboard_api/raw_92de7c9a.json"))
+    mutate(data["events"])
+    return json.dumps(data).encode()
+
+
+def test_espn_leaves_out_preseason_and_non_nba_sides() -> None:
+    def mutate(events: list[dict]) -> None:
+        events[0]["season"]["type"] = 1  # preseason
+        for side in events[1]["competitions"][0]["competitors"]:
+            side["team"]["abbreviation"] = "EAST" if side["homeAway"] == "home" else "WEST"
+
+    frame = parse_landed("espn", "scoreboard", _espn_with(mutate), date(2024, 1, 15), "k")
+    assert len(frame) == 9
+
+
+def test_espn_one_unknown_team_is_an_error_not_a_dropped_game() -> None:
+    def mutate(events: list[dict]) -> None:
+        events[3]["competitions"][0]["competitors"][0]["team"]["abbreviation"] = "XYZ"
+
+    with pytest.raises(PayloadError, match="unknown team code 'XYZ'"):
+        parse_landed("espn", "scoreboard", _espn_with(mutate), date(2024, 1, 15), "k")

@@ -14,7 +14,7 @@ from typing import ClassVar
 from pydantic import BaseModel
 
 from nba_pipeline.sources.base import Payload
-from nba_pipeline.sources.clients.base import ApiClient, env_secret
+from nba_pipeline.sources.clients.base import ApiClient, env_secret, url_from_env
 from nba_pipeline.sources.http import HttpFetchError
 from nba_pipeline.sources.payloads import BdlBoxScoresPayload, BdlGamesPayload, BdlMeta
 
@@ -25,7 +25,7 @@ class BalldontlieClient(ApiClient):
     """api.balldontlie.io. Plan limits: free 5 req/min, ALL-STAR 60/min, GOAT 600/min."""
 
     SOURCE: ClassVar[str] = "balldontlie"
-    base_url: str = "https://api.balldontlie.io"
+    base_url: str = url_from_env("BALLDONTLIE_BASE_URL", "https://api.balldontlie.io")
     api_key: str | None = None  # e.g. EnvVar("BALLDONTLIE_API_KEY"); else read from the env
     per_page: int = 100
     max_pages: int = 50

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from datetime import date, datetime
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from dagster import ConfigurableResource
 from pydantic import BaseModel, Field, PrivateAttr
@@ -88,6 +88,12 @@ class ApiClient(ConfigurableResource):
                                     key=rejected.landing_key)
         except PayloadError as exc:
             raise RejectedPayload(rejected, exc) from None
+
+
+def url_from_env(env_var: str, default: str) -> Any:
+    """A base-URL field defaulting to `$env_var` (e.g. a loopback test server) or `default`."""
+    return Field(default_factory=lambda: os.environ.get(env_var) or default,
+                 description=f"Base URL; default ${env_var} or {default}")
 
 
 def env_secret(explicit: str | None, env_var: str, source: str) -> str:

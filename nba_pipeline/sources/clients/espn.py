@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import ClassVar
 
 from nba_pipeline.sources.base import Payload
-from nba_pipeline.sources.clients.base import ApiClient
+from nba_pipeline.sources.clients.base import ApiClient, url_from_env
 from nba_pipeline.sources.payloads import EspnScoreboardPayload
 
 
@@ -14,7 +14,7 @@ class EspnClient(ApiClient):
     """`site.api.espn.com/apis/site/v2/sports/basketball/nba/scoreboard?dates=YYYYMMDD`."""
 
     SOURCE: ClassVar[str] = "espn"
-    base_url: str = "https://site.api.espn.com"
+    base_url: str = url_from_env("ESPN_BASE_URL", "https://site.api.espn.com")
 
     def scoreboard(self, game_date: date, fetched_at: datetime) -> Payload:
         url = self.url("apis/site/v2/sports/basketball/nba/scoreboard",

@@ -17,7 +17,7 @@ from pydantic import PrivateAttr
 
 from nba_pipeline.domain.fallback_parsing import season_label as season_for
 from nba_pipeline.sources.base import Payload
-from nba_pipeline.sources.clients.base import ApiClient
+from nba_pipeline.sources.clients.base import ApiClient, url_from_env
 from nba_pipeline.sources.http import HttpClient, Response
 from nba_pipeline.sources.payloads import (
     BoxScoreTraditionalV3Payload,
@@ -44,9 +44,10 @@ class NbaComClient(ApiClient):
     """cdn.nba.com + stats.nba.com. No API key; be gentle (stats.nba.com blocks bursts)."""
 
     SOURCE: ClassVar[str] = "nba_com"
-    base_url: str = "https://stats.nba.com"
-    cdn_base_url: str = "https://cdn.nba.com"
-    season_type: str = "Regular Season"
+    base_url: str = url_from_env("NBA_STATS_BASE_URL", "https://stats.nba.com")
+    cdn_base_url: str = url_from_env("NBA_CDN_BASE_URL", "https://cdn.nba.com")
+    # One leaguegamelog call per type and date, so play-in and playoff days have box scores too.
+    season_types: list[str] = ["Regular Season", "PlayIn", "Playoffs"]
     schedule_cache_s: float = 900.0
 
     _cdn: HttpClient | None = PrivateAttr(default=None)
@@ -85,15 +86,18 @@ class NbaComClient(ApiClient):
             self._schedule_cache[url] = (time.monotonic(), response)
         return payload
 
-    def leaguegamelog(self, game_date: date, fetched_at: datetime) -> tuple[Payload, list[str]]:
-        """Every player line of one date; returns the payload and the day's game ids."""
+    def leaguegamelog(self, game_date: date, fetched_at: datetime,
+                      season_type: str = "Regular Season") -> tuple[Payload, list[str]]:
+        """Every player line of one date and season type; the payload and the day's game ids."""
         url = self.url("stats/leaguegamelog", {
             "Counter": 1000, "DateFrom": game_date.isoformat(), "DateTo": game_date.isoformat(),
             "Direction": "DESC", "LeagueID": "00", "PlayerOrTeam": "P",
-            "Season": season_for(game_date), "SeasonType": self.season_type, "Sorter": "DATE",
+            "Season": season_for(game_date), "SeasonType": season_type, "Sorter": "DATE",
         })
-        payload = self.get_payload(url, "leaguegamelog", game_date, fetched_at,
-                                   "leaguegamelog.json")
+        name = ("leaguegamelog.json" if season_type == "Regular Season"
+                else f"leaguegamelog_{season_type.lower().replace(' ', '_')}.json")
+        payload = self.get_payload(url, "leaguegamelog", game_date, fetched_at, name,
+                                   {"season_type": season_type})
         model = self.validate(payload, LeagueGameLogPayload)
         game_ids = sorted({str(r["GAME_ID"]) for r in model.records()})
         return payload, game_ids

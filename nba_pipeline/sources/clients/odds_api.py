@@ -14,7 +14,7 @@ from typing import ClassVar, Literal
 from zoneinfo import ZoneInfo
 
 from nba_pipeline.sources.base import Payload
-from nba_pipeline.sources.clients.base import ApiClient, env_secret
+from nba_pipeline.sources.clients.base import ApiClient, env_secret, url_from_env
 from nba_pipeline.sources.http import Response
 from nba_pipeline.sources.payloads import (
     EventOddsPayload,
@@ -39,7 +39,7 @@ class OddsApiClient(ApiClient):
     (markets x regions) credits, historical calls 10x that."""
 
     SOURCE: ClassVar[str] = "odds_api"
-    base_url: str = "https://api.the-odds-api.com"
+    base_url: str = url_from_env("ODDS_API_BASE_URL", "https://api.the-odds-api.com")
     api_key: str | None = None  # e.g. EnvVar("ODDS_API_KEY"); else read from the env
     regions: str = "us"
     odds_format: str = "american"
