@@ -255,7 +255,8 @@ def upcoming_player_game_context(schedule: pd.DataFrame, recent: pd.DataFrame,
             direction="backward")
         with_line = found.dropna(subset=["_d"])[["as_of", *latest_cols]]
 
-    players = pd.concat([expected, with_line], ignore_index=True).drop_duplicates(
+    players = pd.concat([f for f in (expected, with_line) if len(f)] or [expected],
+                        ignore_index=True).drop_duplicates(
         ["as_of", "player_lookup"]).rename(columns={"as_of": "game_date",
                                                     "game_date": "last_game_date"})
     day = sides.drop(columns=["games_before"]).merge(players, on=["game_date", "team_abbr"],
