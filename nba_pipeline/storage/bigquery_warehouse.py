@@ -235,10 +235,14 @@ class WarehouseBigQueryPandasTypeHandler(BigQueryPandasTypeHandler):
 
 
 def normalize_bigquery(frame: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
-    """Make a BigQuery read look like a DuckDB read: DATE/TIMESTAMP as naive datetime64[ns]."""
+    """Make a BigQuery read look like a DuckDB read, so assets see the same dtypes on both:
+    DATE/TIMESTAMP as naive datetime64[ns]; INT64/BOOL as numpy int64/bool unless they hold
+    NULLs (then nullable Int64/boolean, as DuckDB returns them)."""
     types = {c.name: c.type for c in schema.columns}
     for col in frame.columns:
-        if types.get(col) == "DATE":
+        if types.get(col) in ("INT64", "BOOL") and not frame[col].isna().any():
+            frame[col] = frame[col].astype("int64" if types[col] == "INT64" else "bool")
+        elif types.get(col) == "DATE":
             frame[col] = pd.to_datetime(frame[col].astype("object")).astype("datetime64[ns]")
         elif types.get(col) == "TIMESTAMP":
             ts = pd.to_datetime(frame[col], utc=True)
