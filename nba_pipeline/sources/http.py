@@ -212,8 +212,6 @@ class HttpClient:
         for secret in self.secrets:
             register_secret(secret)
         self.limiter = limiter_for(self.source, self.policy)
-        # Counts per call, for tests and metadata: how many attempts the last GET needed.
-        self.attempt_log: list[tuple[str, str]] = []
 
     def get(self, url: str, game_date: date | None) -> Response:
         """GET `url` under the policy; raise HttpFetchError when it cannot succeed.
@@ -265,7 +263,6 @@ class HttpClient:
         def before_sleep(state: RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
             reason = getattr(exc, "reason", str(exc))
-            self.attempt_log.append((shown, reason))
             wait_s = state.next_action.sleep if state.next_action else 0.0
             logger.warning("%s: GET %s attempt %d failed (%s); retrying in %.2fs",
                            self.source, shown, state.attempt_number, reason, wait_s)
@@ -281,6 +278,5 @@ class HttpClient:
         try:
             return retrying(one_attempt)
         except (_Retryable, _Fatal) as exc:
-            self.attempt_log.append((shown, exc.reason))
             raise HttpFetchError(self.source, shown, game_date, exc.reason, attempts,
                                  exc.status) from None
