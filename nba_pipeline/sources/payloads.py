@@ -447,6 +447,5 @@ def validate_payload(
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "<root>"
-        raise PayloadError(
-            source, endpoint, game_date, key, f"field '{where}': {first['msg']}"
-        ) from None
+        detail = first["msg"].removeprefix("Value error, ")
+        raise PayloadError(source, endpoint, game_date, key, f"field '{where}': {detail}") from None
