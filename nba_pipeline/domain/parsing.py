@@ -131,9 +131,11 @@ PARSERS: dict[tuple[str, str], Parser] = {
 }
 
 
-def parse_landed(source: str, endpoint: str, body: bytes, game_date: date, key: str) -> pd.DataFrame:
+def parse_landed(source: str, endpoint: str, body: bytes, game_date: date, key: str
+                 ) -> pd.DataFrame:
     try:
         parser = PARSERS[(source, endpoint)]
     except KeyError:
-        raise PayloadError(source, endpoint, game_date, key, "no parser for this endpoint") from None
+        raise PayloadError(source, endpoint, game_date, key,
+                           "no parser for this endpoint") from None
     return parser(body, game_date, key)
