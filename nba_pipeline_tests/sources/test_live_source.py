@@ -12,11 +12,22 @@ from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from dagster import AssetCheckSeverity, AssetKey, EnvVar, asset
+from dagster import (
+    AssetCheckSeverity,
+    AssetKey,
+    DagsterInstance,
+    Definitions,
+    EnvVar,
+    asset,
+)
 from dagster import materialize as dagster_materialize
 
+from nba_pipeline.assets.landing import landing_assets
+from nba_pipeline.assets.raw import raw_assets
+from nba_pipeline.profiles import local_resources
+from nba_pipeline.runner import run_range
 from nba_pipeline.sources.clients import NbaComClient, OddsApiClient
-from nba_pipeline.sources.live import FetchFailed
+from nba_pipeline.sources.live import FetchFailed, LiveSource
 from nba_pipeline.storage.landing import LandedKey, LocalLandingStore
 from nba_pipeline_tests.sources.conftest import BDL_KEY, FAST, ODDS_KEY, live_source
 from nba_pipeline_tests.sources.fake_api import FakeApi, Reply, ok, sample, sample_json
@@ -385,3 +396,30 @@ def test_missing_api_key_names_the_variable_only(api: FakeApi,
     with pytest.raises(FetchFailed, match="set the ODDS_API_KEY environment variable"):
         list(live_source(api.base_url).fetch_player_points_odds(date(2024, 2, 22)))
     assert api.requests == []
+
+
+def test_profile_selects_live_clients_from_the_environment(
+        api: FakeApi, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("NBA_PIPELINE_SOURCE", "live")
+    for var in ("NBA_STATS_BASE_URL", "NBA_CDN_BASE_URL", "ESPN_BASE_URL",
+                "BALLDONTLIE_BASE_URL", "ODDS_API_BASE_URL"):
+        monkeypatch.setenv(var, api.base_url)
+    api.route(STATS_SCHEDULE, [Reply(404)])  # not retried: keeps the default policy fast
+    api.route(GAMELOG, [Reply(404)])
+    api.route(ESPN, [ok(sample("espn_scoreboard_api/raw_92de7c9a.json"))])
+    api.route(BDL_BOX, [ok(sample("bdl_box_scores/raw_7a649e12.json"))])
+    api.route("/v4/historical/sports/basketball_nba/events",
+              [ok({"timestamp": "2024-01-15T15:00:00Z", "data": []})])
+    resources = local_resources(tmp_path)
+    assert isinstance(resources["nba_source"], LiveSource)
+    defs = Definitions(assets=[*landing_assets, *raw_assets], resources=resources)
+    with DagsterInstance.ephemeral() as instance:
+        result = run_range(defs, MLK_DAY, MLK_DAY, instance=instance)
+        assert result.success, result.failure
+        games = instance.get_latest_materialization_event(AssetKey(["nba_raw", "schedule"]))
+    assert games.asset_materialization.metadata["games"].value == 11
+    store = LocalLandingStore(base_dir=str(tmp_path / "landing"))
+    assert {LandedKey.parse(k).source for k in store.list_keys()} == {
+        "espn", "balldontlie", "odds_api"}
+    assert api.hits("/v4/historical/sports/basketball_nba/events")[0].query["date"] == [
+        "2024-01-15T15:00:00Z"]
