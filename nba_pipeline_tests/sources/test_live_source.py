@@ -290,6 +290,9 @@ def test_odds_one_event_failing_keeps_the_rest_and_hides_the_key(
         shown.append(str(record.event_log_entry))
     assert all(ODDS_KEY not in text for text in shown)
     assert any("apiKey=***" in text for text in shown)
+    # urllib3's own debug lines print request URLs: they were captured, and scrubbed.
+    assert any(r.name.startswith("urllib3") and "apiKey=***" in r.getMessage()
+               for r in caplog.records)
 
 
 def test_odds_payload_metadata_has_quota_not_key(api: FakeApi) -> None:
