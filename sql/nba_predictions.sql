@@ -54,7 +54,9 @@ PARTITION BY game_date
 CLUSTER BY system_id, player_lookup
 OPTIONS (
   description = "Each active prediction graded against the box score.",
-  partition_expiration_days = 1095
+  -- Expiry counts from the partition's date, not its load time: it must exceed the age of the
+  -- oldest game date (2021-10-19) or a backfill of early seasons is dropped on arrival.
+  partition_expiration_days = 3650
 );
 
 CREATE TABLE IF NOT EXISTS `{project}.nba_predictions.system_daily_performance` (
