@@ -90,8 +90,21 @@ class LiveSource(NbaDataSource):
             game_ids.extend(ids)
             yield payload
         if self.fetch_boxscore_v3:
-            for game_id in game_ids:
+            yield from self._boxscores_v3(game_ids, game_date, fetched_at)
+
+    def _boxscores_v3(self, game_ids: list[str], game_date: date, fetched_at: datetime
+                      ) -> Iterator[Payload]:
+        """Optional enrichment: a game whose v3 box score fails is logged (source, URL, date)
+        and skipped, so the day's leaguegamelog is not thrown over for a fallback source."""
+        log = get_dagster_logger()
+        for game_id in game_ids:
+            try:
                 yield self.nba_com.boxscore_v3(game_id, game_date, fetched_at)
+            except RejectedPayload as exc:
+                log.warning(str(exc))
+                yield exc.payload
+            except SOURCE_FAILURES as exc:
+                log.warning(f"boxscoretraditionalv3 skipped for game {game_id}: {exc}")
 
     # --- player points odds ---------------------------------------------------------------
 

@@ -426,3 +426,34 @@ def test_profile_selects_live_clients_from_the_environment(
         "espn", "balldontlie", "odds_api"}
     assert api.hits("/v4/historical/sports/basketball_nba/events")[0].query["date"] == [
         "2024-01-15T15:00:00Z"]
+
+
+def test_boxscore_v3_is_landed_and_one_failing_game_does_not_drop_the_day(
+        api: FakeApi, store, materialize, caplog: pytest.LogCaptureFixture) -> None:
+    gamelog = sample_json("nbac_player_boxscore/raw_2ad17718.json")
+    game_ids = sorted({row[6] for row in gamelog["resultSets"][0]["rowSet"]})
+    v3 = sample("nba_api_docs/boxscoretraditionalv3.json")
+
+    def box_v3(query: dict[str, list[str]]) -> Reply:
+        game_id = query["GameID"][0]
+        if game_id == game_ids[0]:
+            return Reply(500)
+        if game_id == game_ids[1]:
+            return ok(v3)  # the recorded game (0022500165), not the one asked for
+        return ok(v3.replace(b'"0022500165"', f'"{game_id}"'.encode()))
+
+    api.route(GAMELOG, [ok(gamelog)])
+    api.route("/stats/boxscoretraditionalv3", box_v3)
+    api.route(BDL_BOX, [ok(sample("bdl_box_scores/raw_d62cc934.json"))])
+    source = live_source(api.base_url, fetch_boxscore_v3=True)
+    result, _ = materialize(source, date(2025, 3, 15), "landing/nba_boxscores")
+    assert result.success, result.failure
+    assert api.hits(BDL_BOX) == []  # nba.com stayed the source for the day
+    landed = keys(store, "nba_com/boxscoretraditionalv3/")
+    assert sorted(LandedKey.parse(k).name for k in landed) == [f"{g}.json" for g in game_ids[2:]]
+    # The answer for the wrong game is kept, quarantined, and named in the log.
+    wrong = keys(store, "nba_com/boxscoretraditionalv3.rejected/")
+    assert [LandedKey.parse(k).name for k in wrong] == [f"{game_ids[1]}.json"]
+    assert f"'boxScoreTraditional.gameId' is 0022500165, asked for {game_ids[1]}" in caplog.text
+    assert len(api.hits("/stats/boxscoretraditionalv3")) == len(game_ids) + 2  # 3 tries, 1st
+    assert f"boxscoretraditionalv3 skipped for game {game_ids[0]}" in caplog.text

@@ -77,11 +77,16 @@ class ApiClient(ConfigurableResource):
                        response.url, meta)
 
     @staticmethod
-    def validate(payload: Payload, model: type[M]) -> M:
+    def quarantined(payload: Payload) -> Payload:
+        """The same payload under `<endpoint>.rejected`, where no raw parser reads."""
+        return Payload(payload.source, payload.endpoint + REJECTED_SUFFIX, payload.game_date,
+                       payload.fetched_at, payload.name, payload.body, payload.url,
+                       payload.metadata)
+
+    @classmethod
+    def validate(cls, payload: Payload, model: type[M]) -> M:
         """The model of `payload`, or RejectedPayload carrying the copy to keep."""
-        rejected = Payload(payload.source, payload.endpoint + REJECTED_SUFFIX, payload.game_date,
-                           payload.fetched_at, payload.name, payload.body, payload.url,
-                           payload.metadata)
+        rejected = cls.quarantined(payload)
         try:
             return validate_payload(model, payload.body, source=payload.source,
                                     endpoint=payload.endpoint, game_date=payload.game_date,

@@ -17,11 +17,12 @@ from pydantic import PrivateAttr
 
 from nba_pipeline.domain.fallback_parsing import season_label as season_for
 from nba_pipeline.sources.base import Payload
-from nba_pipeline.sources.clients.base import ApiClient, url_from_env
+from nba_pipeline.sources.clients.base import ApiClient, RejectedPayload, url_from_env
 from nba_pipeline.sources.http import HttpClient, Response
 from nba_pipeline.sources.payloads import (
     BoxScoreTraditionalV3Payload,
     LeagueGameLogPayload,
+    PayloadError,
     SchedulePayload,
     ScoreboardV3Payload,
 )
@@ -110,7 +111,13 @@ class NbaComClient(ApiClient):
         })
         payload = self.get_payload(url, "boxscoretraditionalv3", game_date, fetched_at,
                                    f"{game_id}.json")
-        self.validate(payload, BoxScoreTraditionalV3Payload)
+        model = self.validate(payload, BoxScoreTraditionalV3Payload)
+        if model.box_score.game_id != game_id:
+            rejected = self.quarantined(payload)
+            raise RejectedPayload(rejected, PayloadError(
+                self.SOURCE, "boxscoretraditionalv3", game_date, rejected.landing_key,
+                f"field 'boxScoreTraditional.gameId' is {model.box_score.game_id}, "
+                f"asked for {game_id}"))
         return payload
 
     def scoreboard_v3(self, game_date: date, fetched_at: datetime) -> Payload:
