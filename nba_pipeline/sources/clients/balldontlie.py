@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import ClassVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from nba_pipeline.sources.base import Payload
 from nba_pipeline.sources.clients.base import ApiClient, env_secret, url_from_env
-from nba_pipeline.sources.http import HttpFetchError
+from nba_pipeline.sources.http import HttpFetchError, HttpPolicy
 from nba_pipeline.sources.payloads import BdlBoxScoresPayload, BdlGamesPayload, BdlMeta
 
 API_KEY_ENV = "BALLDONTLIE_API_KEY"
@@ -27,6 +27,8 @@ class BalldontlieClient(ApiClient):
     SOURCE: ClassVar[str] = "balldontlie"
     base_url: str = url_from_env("BALLDONTLIE_BASE_URL", "https://api.balldontlie.io")
     api_key: str | None = None  # e.g. EnvVar("BALLDONTLIE_API_KEY"); else read from the env
+    # Paced for the ALL-STAR plan (60/min); set min_interval=12 on the free plan.
+    policy: HttpPolicy = Field(default_factory=lambda: HttpPolicy(min_interval=1.0))
     per_page: int = 100
     max_pages: int = 50
 

@@ -13,12 +13,12 @@ from datetime import date, datetime
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
-from pydantic import PrivateAttr
+from pydantic import Field, PrivateAttr
 
 from nba_pipeline.domain.fallback_parsing import season_label as season_for
 from nba_pipeline.sources.base import Payload
 from nba_pipeline.sources.clients.base import ApiClient, RejectedPayload, url_from_env
-from nba_pipeline.sources.http import HttpClient, Response
+from nba_pipeline.sources.http import HttpClient, HttpPolicy, Response
 from nba_pipeline.sources.payloads import (
     BoxScoreTraditionalV3Payload,
     LeagueGameLogPayload,
@@ -47,6 +47,8 @@ class NbaComClient(ApiClient):
     SOURCE: ClassVar[str] = "nba_com"
     base_url: str = url_from_env("NBA_STATS_BASE_URL", "https://stats.nba.com")
     cdn_base_url: str = url_from_env("NBA_CDN_BASE_URL", "https://cdn.nba.com")
+    # stats.nba.com throttles bursts: about one call a second per process.
+    policy: HttpPolicy = Field(default_factory=lambda: HttpPolicy(min_interval=0.6))
     # One leaguegamelog call per type and date, so play-in and playoff days have box scores too.
     season_types: list[str] = ["Regular Season", "PlayIn", "Playoffs"]
     schedule_cache_s: float = 900.0

@@ -13,9 +13,11 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import ClassVar, Literal
 from zoneinfo import ZoneInfo
 
+from pydantic import Field
+
 from nba_pipeline.sources.base import Payload
 from nba_pipeline.sources.clients.base import ApiClient, env_secret, url_from_env
-from nba_pipeline.sources.http import Response
+from nba_pipeline.sources.http import HttpPolicy, Response
 from nba_pipeline.sources.payloads import (
     EventOddsPayload,
     HistoricalEventOddsPayload,
@@ -41,6 +43,8 @@ class OddsApiClient(ApiClient):
     SOURCE: ClassVar[str] = "odds_api"
     base_url: str = url_from_env("ODDS_API_BASE_URL", "https://api.the-odds-api.com")
     api_key: str | None = None  # e.g. EnvVar("ODDS_API_KEY"); else read from the env
+    # The API answers 429 to bursts; a few calls a second stays well inside it.
+    policy: HttpPolicy = Field(default_factory=lambda: HttpPolicy(min_interval=0.25))
     regions: str = "us"
     odds_format: str = "american"
     # auto: live endpoints for today and later, historical snapshots for past dates.
