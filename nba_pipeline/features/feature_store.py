@@ -63,12 +63,14 @@ def player_states(history: pd.DataFrame) -> pd.DataFrame:
         h[col] = pd.to_numeric(h[col]).astype(float)
     h = h.sort_values(["player_lookup", "game_date"], kind="stable").reset_index(drop=True)
     h["season_year"] = season_start_year(h["game_date"])
-    player = h["player_lookup"]
-    player_season = player + "|" + h["season_year"].astype(str)
+    # Group by integer codes: factorizing the strings once, not once per groupby.
+    player = pd.Series(pd.factorize(h["player_lookup"])[0], index=h.index)
+    player_season = pd.Series(pd.factorize(h["player_lookup"] + "|" + h["season_year"].astype(
+        str))[0], index=h.index)
     n = h.groupby(player, sort=False).cumcount() + 1
     n_season = h.groupby(player_season, sort=False).cumcount() + 1
 
-    s = pd.DataFrame({"player_lookup": player, "game_date": h["game_date"],
+    s = pd.DataFrame({"player_lookup": h["player_lookup"], "game_date": h["game_date"],
                       "season_year": h["season_year"]})
     for col in _STATS:
         filled = h[col].fillna(0.0)
