@@ -1,6 +1,6 @@
 """Phase 1: fetch each game date's payloads and keep them, untouched, in the landing store."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 
 from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, asset
@@ -11,21 +11,28 @@ from nba_pipeline.sources.base import NbaDataSource, Payload
 from nba_pipeline.storage.landing import LandingStore
 
 
-def land(context: AssetExecutionContext, fetch: Callable[[date], list[Payload]],
+def land(context: AssetExecutionContext, fetch: Callable[[date], Iterable[Payload]],
          store: LandingStore) -> MaterializeResult:
     """Write every payload of every date in the run before anything parses it."""
     keys: list[str] = []
     total_bytes = 0
     sources: set[str] = set()
+    fallbacks: set[str] = set()
+    quota: dict[str, str] = {}
     for game_date in partition_dates(context):
         for payload in fetch(game_date):
             keys.append(store.write_bytes(payload.landing_key, payload.body))
             total_bytes += len(payload.body)
             sources.add(payload.source)
+            if "fallback_from" in payload.metadata:
+                fallbacks.add(f"{game_date}: {payload.source} after "
+                              f"{payload.metadata['fallback_from']}")
+            quota.update({k: v for k, v in payload.metadata.items()
+                          if k.startswith("x_requests_")})
         context.log.debug(f"landed {game_date}")
     return MaterializeResult(metadata={
         "files": len(keys), "bytes": total_bytes, "sources": sorted(sources),
-        "sample_keys": keys[:5],
+        "sample_keys": keys[:5], "fallbacks": sorted(fallbacks), **quota,
     })
 
 

@@ -1,6 +1,7 @@
 """Phase 2: landed payloads parsed into typed rows, re-readable from the landing store alone."""
 
 from collections.abc import Iterator, Sequence
+from datetime import date
 
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, Failure, Output
@@ -22,7 +23,7 @@ from nba_pipeline.checks.raw import BOXSCORE_CHECKS, PROP_LINE_CHECKS, SCHEDULE_
 from nba_pipeline.domain.parsing import parse_landed
 from nba_pipeline.sources.base import BOXSCORE_ENDPOINTS, PROP_LINE_ENDPOINTS, SCHEDULE_ENDPOINTS
 from nba_pipeline.sources.payloads import PayloadError
-from nba_pipeline.storage.landing import LandingStore
+from nba_pipeline.storage.landing import LandedKey, LandingStore
 
 SCHEDULE = "nba_raw.schedule"
 BOXSCORES = "nba_raw.player_boxscores"
@@ -31,20 +32,26 @@ PROP_LINES = "nba_raw.player_prop_lines"
 
 def parse_window(context: AssetExecutionContext, store: LandingStore,
                  endpoints: Sequence[tuple[str, str]], table: str) -> pd.DataFrame:
-    """Parse the latest landed fetch of each date; fail naming every bad day, write nothing."""
+    """Parse the newest landed fetch of each date; fail naming every bad day, write nothing."""
     dates = partition_dates(context)
     frames: list[pd.DataFrame] = []
     errors: list[PayloadError] = []
     files = 0
+    # Per date, parse only the source whose latest fetch is newest: a fallback lands after the
+    # failed primary, and a stale primary fetch must not stack its games on the fallback's.
+    newest: dict[date, tuple[str, str, str, list[str]]] = {}
     for source, endpoint in endpoints:
-        for game_date, keys in sorted(store.latest_fetches(source, endpoint, dates).items()):
-            for key in keys:
-                files += 1
-                try:
-                    frames.append(parse_landed(source, endpoint, store.read_bytes(key), game_date,
-                                               key))
-                except PayloadError as exc:
-                    errors.append(exc)
+        for game_date, keys in store.latest_fetches(source, endpoint, dates).items():
+            fetched = LandedKey.parse(keys[0]).fetched_at
+            if game_date not in newest or fetched > newest[game_date][0]:
+                newest[game_date] = (fetched, source, endpoint, keys)
+    for game_date, (_, source, endpoint, keys) in sorted(newest.items()):
+        for key in keys:
+            files += 1
+            try:
+                frames.append(parse_landed(source, endpoint, store.read_bytes(key), game_date, key))
+            except PayloadError as exc:
+                errors.append(exc)
     if errors:
         raise Failure(
             description=f"{len(errors)} landed payload(s) for {table} could not be parsed; "
@@ -61,8 +68,6 @@ def parse_window(context: AssetExecutionContext, store: LandingStore,
                  check_specs=specs(table_key(SCHEDULE), SCHEDULE_CHECKS))
 def schedule(context: AssetExecutionContext, landing_store: LandingStore) -> Iterator:
     frame = parse_window(context, landing_store, SCHEDULE_ENDPOINTS, SCHEDULE)
-    # A fallback source may repeat a game another source already gave: keep the first source.
-    frame = frame.drop_duplicates(["game_id"], keep="first")
     yield Output(frame, metadata={"games": len(frame)})
     yield from evaluate(table_key(SCHEDULE), SCHEDULE_CHECKS, frame, window_label(context))
 

@@ -31,7 +31,9 @@ def parse_nba_schedule(body: bytes, game_date: date, key: str) -> pd.DataFrame:
     for gd in payload.league_schedule.game_dates:
         for g in gd.games:
             day = date.fromisoformat(g.game_date_est[:10])
-            if day != game_date:
+            # Regular season, playoffs and play-in only: preseason and All-Star games have no
+            # leaguegamelog box scores, so completeness checks would fail on them.
+            if day != game_date or g.game_id[2] not in "245":
                 continue
             rows.append({
                 "game_date": day,

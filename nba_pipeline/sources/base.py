@@ -6,6 +6,7 @@ Assets only ever see `NbaDataSource`; a profile decides whether it is live or re
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -51,11 +52,14 @@ class SourceUnavailableError(RuntimeError):
 class NbaDataSource(ConfigurableResource):
     """Fetch one game date's payloads. Implementations: live HTTP clients, recorded replay."""
 
-    @abstractmethod
-    def fetch_schedule(self, game_date: date) -> list[Payload]: ...
+    # Implementations may be generators: the landing asset writes each payload as it arrives, so
+    # a source failing half-way through a date keeps everything received before the failure.
 
     @abstractmethod
-    def fetch_boxscores(self, game_date: date) -> list[Payload]: ...
+    def fetch_schedule(self, game_date: date) -> Iterable[Payload]: ...
 
     @abstractmethod
-    def fetch_player_points_odds(self, game_date: date) -> list[Payload]: ...
+    def fetch_boxscores(self, game_date: date) -> Iterable[Payload]: ...
+
+    @abstractmethod
+    def fetch_player_points_odds(self, game_date: date) -> Iterable[Payload]: ...

@@ -66,7 +66,7 @@ class LiveSource(NbaDataSource):
 
     # --- schedule -------------------------------------------------------------------------
 
-    def fetch_schedule(self, game_date: date) -> Iterator[Payload]:  # type: ignore[override]
+    def fetch_schedule(self, game_date: date) -> Iterator[Payload]:
         fetchers: dict[str, Callable[[datetime], Iterable[Payload]]] = {
             "nba_com": lambda at: [self.nba_com.schedule(game_date, at)],
             "espn": lambda at: [self.espn.scoreboard(game_date, at)],
@@ -76,7 +76,7 @@ class LiveSource(NbaDataSource):
 
     # --- box scores -----------------------------------------------------------------------
 
-    def fetch_boxscores(self, game_date: date) -> Iterator[Payload]:  # type: ignore[override]
+    def fetch_boxscores(self, game_date: date) -> Iterator[Payload]:
         fetchers: dict[str, Callable[[datetime], Iterable[Payload]]] = {
             "nba_com": lambda at: self._nba_boxscores(game_date, at),
             "balldontlie": lambda at: self.balldontlie.box_scores(game_date, at),
@@ -108,7 +108,7 @@ class LiveSource(NbaDataSource):
 
     # --- player points odds ---------------------------------------------------------------
 
-    def fetch_player_points_odds(self, game_date: date  # type: ignore[override]
+    def fetch_player_points_odds(self, game_date: date
                                  ) -> Iterator[Payload]:
         """The events list, then each event's player_points odds. One event failing does not
         stop the others; the error is raised after every reachable event was landed."""
