@@ -187,19 +187,24 @@ def team_defense_summary(offense: pd.DataFrame) -> pd.DataFrame:
                 "possessions", "pace", "defensive_rating"]]
 
 
+# How far back a date's context looks for players' latest games (the asset loads this window).
+ROSTER_LOOKBACK_DAYS = 45
 CONTEXT_COLUMNS = ["game_date", "game_id", "player_lookup", "player_id", "player_name",
                    "team_abbr", "opponent_abbr", "is_home", "tipoff_utc", "has_line",
                    "points_line", "line_books", "last_game_date", "days_since_last_game"]
 
 
 def upcoming_player_game_context(schedule: pd.DataFrame, recent: pd.DataFrame,
-                                 lines: pd.DataFrame, recent_games: int = 10) -> pd.DataFrame:
+                                 lines: pd.DataFrame, recent_games: int = 10,
+                                 lookback_days: int = ROSTER_LOOKBACK_DAYS) -> pd.DataFrame:
     """Who is expected to play each scheduled game, from data available before tip-off.
 
     A player is expected for a team on date D when his latest game before D was for that team
     and was one of the team's last `recent_games` games before D; a player with a line on D is
-    included whenever his latest team plays on D. `recent` holds player_game_summary rows (any
-    dates; only those before each D are used). One vectorized pass over all dates.
+    included whenever his latest team plays on D. Only games in the `lookback_days` before D
+    count (what the asset loads), so a range pass and a day's run agree. `recent` holds
+    player_game_summary rows (any dates; only those before each D are used). One vectorized pass
+    over all dates.
     """
     if schedule.empty or recent.empty:
         return pd.DataFrame(columns=CONTEXT_COLUMNS)
@@ -256,7 +261,9 @@ def upcoming_player_game_context(schedule: pd.DataFrame, recent: pd.DataFrame,
         with_line = found.dropna(subset=["_d"])[["as_of", *latest_cols]]
 
     players = pd.concat([f for f in (expected, with_line) if len(f)] or [expected],
-                        ignore_index=True).drop_duplicates(
+                        ignore_index=True)
+    recent_enough = players["game_date"] >= players["as_of"] - pd.Timedelta(days=lookback_days)
+    players = players[recent_enough].drop_duplicates(
         ["as_of", "player_lookup"]).rename(columns={"as_of": "game_date",
                                                     "game_date": "last_game_date"})
     day = sides.drop(columns=["games_before"]).merge(players, on=["game_date", "team_abbr"],

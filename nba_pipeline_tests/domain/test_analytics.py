@@ -116,7 +116,8 @@ def _naive_context(schedule: pd.DataFrame, recent: pd.DataFrame, lines: pd.DataF
     cons = analytics.consensus_lines(lines)
     out = []
     for d, games in schedule.groupby("game_date"):
-        before = recent[recent["game_date"] < d]
+        window = pd.Timedelta(days=analytics.ROSTER_LOOKBACK_DAYS)
+        before = recent[(recent["game_date"] < d) & (recent["game_date"] >= d - window)]
         latest = {p: g.sort_values("game_date").iloc[-1] for p, g in before.groupby(
             "player_lookup")}
         priced = set(cons.loc[cons["game_date"] == d, "player_lookup"])
@@ -136,7 +137,7 @@ def test_context_matches_a_per_player_reference(raw: dict[str, pd.DataFrame],
                                                 pgs: pd.DataFrame) -> None:
     sched = raw["schedule"]
     days = sched[sched["game_date"].isin(pd.to_datetime(["2024-03-02", "2024-03-05"]))]
-    recent = pgs[pgs["game_date"] >= pd.Timestamp("2024-01-15")]
+    recent = pgs[pgs["game_date"] >= pd.Timestamp("2023-12-15")]
     got = analytics.upcoming_player_game_context(days, recent, raw["lines"])
     want = _naive_context(days, recent, raw["lines"])
     keys = ["game_date", "player_lookup", "team_abbr", "opponent_abbr"]
