@@ -25,6 +25,7 @@ The stock IO manager (dagster-gcp 0.29.27) does not fit a DATE-partitioned, DDL-
 
 from __future__ import annotations
 
+import io
 import random
 import time
 import uuid
@@ -34,6 +35,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, cast
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from dagster import InputContext, OutputContext
 from dagster._core.definitions.partitions.utils import TimeWindow
 from dagster._core.storage.db_io_manager import (
@@ -80,6 +83,31 @@ def bq_schema(schema: TableSchema) -> list[bigquery.SchemaField]:
     return [bigquery.SchemaField(c.name, BQ_FIELD_TYPES[c.type],
                                  mode="REQUIRED" if c.required else "NULLABLE")
             for c in schema.columns]
+
+
+ARROW_TYPES = {"STRING": pa.string(), "INT64": pa.int64(), "FLOAT64": pa.float64(),
+               "BOOL": pa.bool_(), "DATE": pa.date32(), "TIMESTAMP": pa.timestamp("us", tz="UTC")}
+
+
+def to_parquet(frame: pd.DataFrame, schema: TableSchema) -> bytes:
+    """Parquet typed by the DDL (DATE as date32, TIMESTAMP as UTC): the load job's file.
+
+    Written here rather than by `load_table_from_dataframe`, whose dtype-guessing path is
+    deprecated in google-cloud-bigquery in favour of pandas-gbq.
+    """
+    arrays = []
+    for col in schema.columns:
+        values = frame[col.name]
+        if col.type == "DATE":
+            values = pd.to_datetime(values).dt.date
+        elif col.type == "TIMESTAMP":
+            values = pd.to_datetime(values, utc=True)
+        arrays.append(pa.array(values, type=ARROW_TYPES[col.type], from_pandas=True))
+    table = pa.Table.from_arrays(arrays, schema=pa.schema(
+        [pa.field(c.name, ARROW_TYPES[c.type], nullable=not c.required) for c in schema.columns]))
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+    return sink.getvalue()
 
 
 def window_where(dimensions: Sequence[TablePartitionDimension]) -> str:
@@ -193,10 +221,11 @@ class WarehouseBigQueryPandasTypeHandler(BigQueryPandasTypeHandler):
         table.expires = datetime.now(timezone.utc) + STAGING_TTL
         connection.create_table(table)
         job_config = bigquery.LoadJobConfig(schema=bq_schema(schema),
+                                            source_format=bigquery.SourceFormat.PARQUET,
                                             write_disposition="WRITE_TRUNCATE")
-        connection.load_table_from_dataframe(
-            frame, staging, job_config=job_config, location=config.get("location"),
-            timeout=config.get("timeout"),
+        connection.load_table_from_file(
+            io.BytesIO(to_parquet(frame, schema)), staging, job_config=job_config,
+            location=config.get("location"), timeout=config.get("timeout"),
         ).result()
         return staging
 
@@ -219,10 +248,9 @@ class WarehouseBigQueryPandasTypeHandler(BigQueryPandasTypeHandler):
             return conform(pd.DataFrame(), schema.name, allow_missing=True)
         config = context.resource_config or {}
         try:
-            frame = connection.query(
-                WarehouseBigQueryClient.get_select_statement(table_slice),
-                location=config.get("location"), timeout=config.get("timeout"),
-            ).to_dataframe(create_bqstorage_client=False)
+            frame = read_frame(connection, WarehouseBigQueryClient.get_select_statement(
+                table_slice), schema, location=config.get("location"),
+                timeout=config.get("timeout"))
         except (gexc.NotFound, gexc.Forbidden):
             # A table never written (history before the first backfill) reads as an empty,
             # typed frame. Real BigQuery answers 404 for it, the emulator 403: ask which it is.
@@ -231,7 +259,19 @@ class WarehouseBigQueryPandasTypeHandler(BigQueryPandasTypeHandler):
             except gexc.NotFound:
                 return conform(pd.DataFrame(), schema.name, allow_missing=True)
             raise
-        return normalize_bigquery(frame, schema)
+        return frame
+
+
+_NULLABLE_PANDAS = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
+
+
+def read_frame(client: bigquery.Client, sql: str, schema: TableSchema,
+               location: str | None = None, timeout: float | None = None) -> pd.DataFrame:
+    """Run a SELECT and return it with DuckDB-like dtypes (via Arrow: `to_dataframe` is
+    deprecated in google-cloud-bigquery in favour of pandas-gbq)."""
+    table = client.query(sql, location=location, timeout=timeout).result().to_arrow(
+        create_bqstorage_client=False)
+    return normalize_bigquery(table.to_pandas(types_mapper=_NULLABLE_PANDAS.get), schema)
 
 
 def normalize_bigquery(frame: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from nba_pipeline.definitions import build_definitions
 from nba_pipeline.runner import run_range
 from nba_pipeline.storage.bigquery_warehouse import (
     WarehouseBigQueryIOManager,
-    normalize_bigquery,
+    read_frame,
 )
 from nba_pipeline.storage.gcs_landing import GCSLandingStore
 from nba_pipeline.storage.landing import LocalLandingStore
@@ -54,9 +54,7 @@ class EmulatedPipeline:
         return self.emulators.bigquery_client()
 
     def table(self, name: str) -> pd.DataFrame:
-        frame = self.client().query(f"SELECT * FROM `{PROJECT}.{name}`").to_dataframe(
-            create_bqstorage_client=False)
-        return normalize_bigquery(frame, table_schema(name))
+        return read_frame(self.client(), f"SELECT * FROM `{PROJECT}.{name}`", table_schema(name))
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from nba_pipeline.storage.bigquery_warehouse import (
     WarehouseBigQueryIOManager,
     WarehouseBigQueryPandasTypeHandler,
     make_client,
-    normalize_bigquery,
+    read_frame,
 )
 from nba_pipeline.storage.duckdb_warehouse import (
     SchemaDuckDBPandasTypeHandler,
@@ -118,9 +118,7 @@ class Warehouse:
             frame["trained_through"] = frame["trained_through"].astype("datetime64[ns]")
         else:
             client = make_client(self.project, emulator_endpoint=self.location)
-            frame = client.query(f"SELECT {cols} FROM `{self.project}.{table}`").to_dataframe(
-                create_bqstorage_client=False)
-            frame = normalize_bigquery(frame, schema)
+            frame = read_frame(client, f"SELECT {cols} FROM `{self.project}.{table}`", schema)
         return frame.sort_values(["game_date", "model_version"]).reset_index(drop=True)
 
 
