@@ -16,6 +16,7 @@ from nba_pipeline.assets.common import (
 from nba_pipeline.checks.analytics import (
     CONTEXT_CHECKS,
     PLAYER_GAME_SUMMARY_CHECKS,
+    TEAM_OFFENSE_CHECKS,
     TEAM_SUMMARY_CHECKS,
 )
 from nba_pipeline.checks.framework import evaluate, specs
@@ -51,12 +52,13 @@ def player_game_summary(context: AssetExecutionContext, player_boxscores: pd.Dat
 
 @warehouse_asset(TEAM_OFFENSE, group="analytics",
                  ins={"player_game_summary": AssetIn(table_key(PGS))},
-                 check_specs=specs(table_key(TEAM_OFFENSE), TEAM_SUMMARY_CHECKS))
+                 check_specs=specs(table_key(TEAM_OFFENSE), TEAM_OFFENSE_CHECKS))
 def team_offense_game_summary(context: AssetExecutionContext,
                               player_game_summary: pd.DataFrame) -> Iterator:
     frame = table_frame(analytics.team_offense_summary(player_game_summary), TEAM_OFFENSE)
     yield Output(frame, metadata={"team_games": len(frame)})
-    yield from evaluate(table_key(TEAM_OFFENSE), TEAM_SUMMARY_CHECKS, frame, window_label(context))
+    yield from evaluate(table_key(TEAM_OFFENSE), TEAM_OFFENSE_CHECKS, frame, window_label(context),
+                        {"player_game_summary": player_game_summary})
 
 
 @warehouse_asset(TEAM_DEFENSE, group="analytics",
@@ -87,7 +89,8 @@ def upcoming_player_game_context(context: AssetExecutionContext, schedule: pd.Da
     frame = table_frame(frame, CONTEXT)
     yield Output(frame, metadata={"expected_players": len(frame),
                                   "with_line": int(frame["has_line"].sum())})
-    yield from evaluate(table_key(CONTEXT), CONTEXT_CHECKS, frame, window_label(context))
+    yield from evaluate(table_key(CONTEXT), CONTEXT_CHECKS, frame, window_label(context),
+                        {"player_prop_lines": player_prop_lines})
 
 
 analytics_assets = [player_game_summary, team_offense_game_summary, team_defense_game_summary,

@@ -15,6 +15,7 @@ from dagster import (
     asset,
 )
 
+from nba_pipeline.checks.schema import schema_check, with_schema_check
 from nba_pipeline.partitions import daily_partitions, dates_between
 from nba_pipeline.storage.schema import conform, table_schema
 
@@ -39,9 +40,12 @@ def warehouse_asset(
     pool: str | None = None,
     automation_condition: AutomationCondition | None = None,
 ) -> Callable[..., Any]:
-    """Declare a daily-partitioned table asset whose key mirrors its warehouse location."""
+    """Declare a daily-partitioned table asset whose key mirrors its warehouse location.
+
+    Every such asset also gets the `schema_matches_ddl` check on what it writes (checks/schema.py).
+    """
     schema = table_schema(table)
-    return asset(
+    decorate = asset(
         key=table_key(table),
         group_name=group,
         description=_ddl_description(schema.ddl),
@@ -56,11 +60,12 @@ def warehouse_asset(
         owners=OWNERS,
         ins=ins,
         deps=deps,
-        check_specs=check_specs,
+        check_specs=[*(check_specs or []), schema_check(table).spec(table_key(table))],
         pool=pool or WAREHOUSE_POOL,
         automation_condition=automation_condition,
         tags={"nba_pipeline/warehouse": "duckdb"},
     )
+    return lambda fn: decorate(with_schema_check(table, table_key(table), fn))
 
 
 def _ddl_description(ddl: str) -> str:

@@ -3,7 +3,7 @@
 import json
 from collections.abc import Iterator
 
-import numpy as np
+import lightgbm as lgb
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, Failure, MetadataValue, Output
 
@@ -18,11 +18,15 @@ from nba_pipeline.assets.common import (
 )
 from nba_pipeline.assets.features import FEATURE_STORE
 from nba_pipeline.checks.framework import evaluate, specs
-from nba_pipeline.checks.predictions import PREDICTION_CHECKS
+from nba_pipeline.checks.predictions import (
+    DRIFT_LOOKBACK_DAYS,
+    PERFORMANCE_CHECKS,
+    PREDICTION_CHECKS,
+)
 from nba_pipeline.features.feature_store import FEATURE_VERSION
 from nba_pipeline.ml import model as points_model_lib
 from nba_pipeline.ml import systems
-from nba_pipeline.partitions import history
+from nba_pipeline.partitions import history, history_through
 from nba_pipeline.storage.landing import LandingStore
 
 POINTS_MODEL = "nba_predictions.points_model"
@@ -112,30 +116,12 @@ def player_prop_predictions(context: AssetExecutionContext, landing_store: Landi
                         {"features": features})
 
 
-def predict_day(day: pd.DataFrame, booster, info: points_model_lib.ModelInfo,
+def predict_day(day: pd.DataFrame, booster: lgb.Booster, info: points_model_lib.ModelInfo,
                 created_at: pd.Timestamp) -> pd.DataFrame:
-    baseline = systems.rolling_average(day)
-    lgbm = points_model_lib.predict(booster, day)
-    by_system = {
-        "rolling_average": (baseline, "rolling-average-l10"),
-        "lightgbm": (lgbm, info.model_version),
-        "ensemble": (systems.ensemble(lgbm, baseline, day["points_line"]),
-                     f"ensemble-{info.model_version}"),
-    }
-    frames = []
-    for system_id, (predicted, version) in by_system.items():
-        rec = systems.recommend(np.asarray(predicted), day["points_line"], info.residual_std)
-        frames.append(pd.DataFrame({
-            "game_date": day["game_date"].to_numpy(), "game_id": day["game_id"].to_numpy(),
-            "player_lookup": day["player_lookup"].to_numpy(),
-            "player_name": day["player_name"].to_numpy(), "team_abbr": day["team_abbr"].to_numpy(),
-            "opponent_abbr": day["opponent_abbr"].to_numpy(), "system_id": system_id,
-            "predicted_points": np.round(predicted, 2), "line_value": day["points_line"].to_numpy(),
-            "edge": rec["edge"].round(2).to_numpy(), "recommendation": rec["recommendation"],
-            "confidence": rec["confidence"].round(4).to_numpy(), "model_version": version,
-            "feature_version": FEATURE_VERSION, "created_at": created_at, "is_active": True,
-        }))
-    return pd.concat(frames, ignore_index=True)
+    """Every system's rows for one date, served by the week's model (ml/systems.py)."""
+    return systems.predict_systems(day, points_model_lib.predict(booster, day),
+                                   info.model_version, info.residual_std, FEATURE_VERSION,
+                                   created_at)
 
 
 @warehouse_asset(
@@ -151,19 +137,24 @@ def prediction_accuracy(context: AssetExecutionContext, player_prop_predictions:
                                    "hits": int(frame["is_hit"].fillna(False).sum())})
 
 
+# The input reaches back DRIFT_LOOKBACK_DAYS so the drift check can compare against history.
 @warehouse_asset(DAILY_PERFORMANCE, group="grading",
-                 ins={"prediction_accuracy": AssetIn(table_key(ACCURACY))})
+                 ins={"prediction_accuracy": AssetIn(
+                     table_key(ACCURACY), partition_mapping=history_through(DRIFT_LOOKBACK_DAYS))},
+                 check_specs=specs(table_key(DAILY_PERFORMANCE), PERFORMANCE_CHECKS))
 def system_daily_performance(context: AssetExecutionContext,
-                             prediction_accuracy: pd.DataFrame) -> Output:
+                             prediction_accuracy: pd.DataFrame) -> Iterator:
     start, end = context.partition_time_window.start, context.partition_time_window.end
     perf = systems.daily_performance(in_window(prediction_accuracy, pd.Timestamp(start.date()),
                                                pd.Timestamp(end.date())))
     frame = table_frame(perf, DAILY_PERFORMANCE)
     summary = (frame.groupby("system_id")[["mae"]].mean().round(3).reset_index()
                if len(frame) else frame)
-    return Output(frame, metadata={"days": int(frame["game_date"].nunique()) if len(frame) else 0,
-                                   "mae_by_system": MetadataValue.md(
-                                       summary.to_markdown(index=False) if len(summary) else "")})
+    yield Output(frame, metadata={"days": int(frame["game_date"].nunique()) if len(frame) else 0,
+                                  "mae_by_system": MetadataValue.md(
+                                      summary.to_markdown(index=False) if len(summary) else "")})
+    yield from evaluate(table_key(DAILY_PERFORMANCE), PERFORMANCE_CHECKS, frame,
+                        window_label(context), {"prediction_accuracy": prediction_accuracy})
 
 
 prediction_assets = [points_model, player_prop_predictions, prediction_accuracy,

@@ -25,17 +25,27 @@ CheckFn = Callable[[pd.DataFrame, Mapping[str, pd.DataFrame]], Outcome]
 
 @dataclass(frozen=True)
 class Check:
-    """A named rule. `blocking` stops downstream assets when it fails; `warn` only warns."""
+    """A named rule. `blocking` stops downstream assets when it fails; `warn` only warns.
+
+    `threshold` is the pass/fail bound in words (also in the description), shown in the UI's
+    check metadata and in docs/checks.md.
+    """
 
     name: str
     description: str
     fn: CheckFn
     blocking: bool = False
     warn: bool = False
+    threshold: str = ""
 
     def spec(self, asset_key: AssetKey) -> AssetCheckSpec:
         return AssetCheckSpec(self.name, asset=asset_key, description=self.description,
-                              blocking=self.blocking)
+                              blocking=self.blocking, metadata=self.spec_metadata())
+
+    def spec_metadata(self) -> dict[str, str]:
+        return {"threshold": self.threshold or "see description",
+                "severity": "WARN" if self.warn else "ERROR",
+                "blocking": str(self.blocking).lower()}
 
 
 def specs(asset_key: AssetKey, checks: Sequence[Check]) -> list[AssetCheckSpec]:
@@ -51,7 +61,8 @@ def evaluate(
 ) -> Iterator[AssetCheckResult]:
     for check in checks:
         outcome = check.fn(frame, inputs or {})
-        metadata = {"partition": partition, "rows_checked": len(frame), **outcome.metadata}
+        metadata = {"partition": partition, "rows_checked": len(frame),
+                    "threshold": check.threshold or check.description, **outcome.metadata}
         yield AssetCheckResult(
             asset_key=asset_key,
             check_name=check.name,

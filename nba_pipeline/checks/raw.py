@@ -8,6 +8,8 @@ import pandas as pd
 
 from nba_pipeline.checks.framework import Check, Outcome, duplicate_keys, sample
 
+MIN_PLAYERS_PER_TEAM = 5
+MAX_PLAYERS_PER_TEAM = 20
 STATS = ["points", "fgm", "fga", "fg3m", "fg3a", "ftm", "fta", "oreb", "dreb", "reb", "ast",
          "stl", "blk", "tov", "pf"]
 
@@ -36,32 +38,79 @@ def _games_complete(frame: pd.DataFrame, inputs: Mapping[str, pd.DataFrame]) -> 
     schedule = inputs.get("schedule", pd.DataFrame())
     if schedule.empty:
         return Outcome(True, {"final_games": 0, "missing_team_games": 0})
-    final = schedule[schedule["game_status"] == 3]
-    expected = pd.concat([
-        final[["game_date", "game_id", "home_team_abbr"]].rename(
-            columns={"home_team_abbr": "team_abbr"}),
-        final[["game_date", "game_id", "away_team_abbr"]].rename(
-            columns={"away_team_abbr": "team_abbr"}),
-    ])
+    expected = _final_sides(schedule)[["game_date", "game_id", "team_abbr"]]
     have = frame[["game_id", "team_abbr"]].drop_duplicates() if len(frame) else pd.DataFrame(
         columns=["game_id", "team_abbr"])
     merged = expected.merge(have, on=["game_id", "team_abbr"], how="left", indicator=True)
     missing = merged[merged["_merge"] == "left_only"]
     return Outcome(len(missing) == 0, {
-        "final_games": len(final), "missing_team_games": len(missing),
+        "final_games": len(expected) // 2, "missing_team_games": len(missing),
         "missing": sample(missing, ["game_date", "game_id", "team_abbr"], 20)})
+
+
+def _final_sides(schedule: pd.DataFrame) -> pd.DataFrame:
+    """One row per (game, team) of the schedule's final games, with that team's final score."""
+    final = schedule[schedule["game_status"] == 3]
+    return pd.concat([
+        final[["game_date", "game_id", "home_team_abbr", "home_score"]].rename(
+            columns={"home_team_abbr": "team_abbr", "home_score": "final_score"}),
+        final[["game_date", "game_id", "away_team_abbr", "away_score"]].rename(
+            columns={"away_team_abbr": "team_abbr", "away_score": "final_score"}),
+    ], ignore_index=True)
+
+
+def _players_per_team(frame: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> Outcome:
+    """A team-game with fewer than 5 or more than 20 player rows is a truncated or merged feed."""
+    if frame.empty:
+        return Outcome(True, {"team_games": 0, "out_of_range": 0})
+    counts = frame.groupby(["game_date", "game_id", "team_abbr"], as_index=False).size()
+    bad = counts[~counts["size"].between(MIN_PLAYERS_PER_TEAM, MAX_PLAYERS_PER_TEAM)]
+    return Outcome(len(bad) == 0, {
+        "team_games": len(counts), "out_of_range": len(bad),
+        "min_players": int(counts["size"].min()), "max_players": int(counts["size"].max()),
+        "sample": sample(bad.rename(columns={"size": "players"}),
+                         ["game_date", "game_id", "team_abbr", "players"], 20)})
+
+
+def _team_points_match(frame: pd.DataFrame, inputs: Mapping[str, pd.DataFrame]) -> Outcome:
+    """Sum of player points per (game, team) equals that team's final score in the schedule."""
+    schedule = inputs.get("schedule", pd.DataFrame())
+    if schedule.empty or frame.empty:
+        return Outcome(True, {"team_games_compared": 0, "mismatched": 0})
+    sides = _final_sides(schedule)
+    sums = frame.groupby(["game_id", "team_abbr"], as_index=False)["points"].sum()
+    merged = sides.merge(sums, on=["game_id", "team_abbr"], how="inner")
+    bad = merged[merged["points"] != merged["final_score"]].rename(
+        columns={"points": "player_points_sum"})
+    return Outcome(len(bad) == 0, {
+        "team_games_compared": len(merged), "mismatched": len(bad),
+        "sample": sample(bad, ["game_date", "game_id", "team_abbr", "player_points_sum",
+                               "final_score"], 20)})
 
 
 BOXSCORE_CHECKS = [
     Check("no_duplicate_player_games",
-          "Each (game_id, player_id) appears once; duplicates would double-count points.",
-          duplicate_keys(["game_id", "player_id"]), blocking=True),
+          "Each (game_id, player_id) appears once (0 duplicates); duplicates would double-count "
+          "points downstream.",
+          duplicate_keys(["game_id", "player_id"]), blocking=True, threshold="0 duplicate rows"),
     Check("games_complete_vs_schedule",
-          "Every final game in nba_raw.schedule has box-score rows for both teams.",
-          _games_complete, blocking=True),
-    Check("points_arithmetic", "points = 2*FGM + FG3M + FTM on every row.", _points_arithmetic),
-    Check("no_negative_stats", "No counting stat is negative.", _no_negative_stats),
+          "Every final game in nba_raw.schedule has box-score rows for both teams (0 missing "
+          "team-games).",
+          _games_complete, blocking=True, threshold="0 missing team-games"),
+    Check("players_per_team",
+          f"Every team-game has {MIN_PLAYERS_PER_TEAM}..{MAX_PLAYERS_PER_TEAM} player rows.",
+          _players_per_team, threshold=f"{MIN_PLAYERS_PER_TEAM} <= players <= "
+          f"{MAX_PLAYERS_PER_TEAM} per team-game"),
+    Check("team_points_match_schedule",
+          "Player points summed per (game, team) equal the schedule's final score (0 "
+          "mismatches); a gap means missing or extra player rows.",
+          _team_points_match, blocking=True, threshold="0 mismatched team-games"),
+    Check("points_arithmetic", "points = 2*FGM + FG3M + FTM on every row (0 bad rows).",
+          _points_arithmetic, threshold="0 bad rows"),
+    Check("no_negative_stats", "No counting stat is negative (0 bad rows).", _no_negative_stats,
+          threshold="0 bad rows"),
 ]
+
 
 def _primary_schedule_source(frame: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> Outcome:
     """Warn when games came from a fallback source (ESPN, Ball Don't Lie) instead of nba.com."""
@@ -76,15 +125,18 @@ def _primary_schedule_source(frame: pd.DataFrame, _: Mapping[str, pd.DataFrame])
 
 
 SCHEDULE_CHECKS = [
-    Check("unique_game_id", "Each game_id appears once per schedule.",
-          duplicate_keys(["game_id"]), blocking=True),
+    Check("unique_game_id", "Each game_id appears once per schedule (0 duplicates).",
+          duplicate_keys(["game_id"]), blocking=True, threshold="0 duplicate rows"),
     Check("schedule_primary_source",
           "Every game came from nba.com; a fallback source (ESPN, Ball Don't Lie) only warns.",
-          _primary_schedule_source, warn=True),
+          _primary_schedule_source, warn=True,
+          threshold="0 games from a fallback source (warning)"),
 ]
 
 PROP_LINE_CHECKS = [
     Check("unique_line_key",
-          "One row per (event, book, player, line): repeated snapshots must not stack.",
-          duplicate_keys(["event_id", "bookmaker", "player_lookup", "line_value"])),
+          "One row per (event, book, player, line): repeated snapshots must not stack "
+          "(0 duplicates).",
+          duplicate_keys(["event_id", "bookmaker", "player_lookup", "line_value"]),
+          threshold="0 duplicate rows"),
 ]
