@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
@@ -141,14 +142,21 @@ def _write_in_process(kind: str, location: str, project: str, day: date) -> bool
     return write(wh, day, version=f"p{day.day}").success
 
 
-def test_two_processes_writing_different_partitions_both_land(warehouse: Warehouse) -> None:
-    """DuckDB allows one writer process: the second waits for the lock instead of failing."""
-    days = [D1, D2]
+@pytest.fixture(scope="module")
+def process_pool() -> Iterator[ProcessPoolExecutor]:
+    """Two worker processes, started once for both warehouses (spawning costs seconds)."""
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=2, mp_context=ctx) as pool:
-        futures = [pool.submit(_write_in_process, warehouse.kind, warehouse.location,
-                               warehouse.project, d) for d in days]
-        assert [f.result(timeout=180) for f in futures] == [True, True]
+        yield pool
+
+
+def test_two_processes_writing_different_partitions_both_land(
+        warehouse: Warehouse, process_pool: ProcessPoolExecutor) -> None:
+    """DuckDB allows one writer process: the second waits for the lock instead of failing."""
+    days = [D1, D2]
+    futures = [process_pool.submit(_write_in_process, warehouse.kind, warehouse.location,
+                                   warehouse.project, d) for d in days]
+    assert [f.result(timeout=180) for f in futures] == [True, True]
     assert_table(warehouse, {d: f"p{d.day}" for d in days})
 
 
@@ -176,3 +184,26 @@ def test_empty_day_replaces_partition_with_nothing(warehouse: Warehouse) -> None
     assert write(warehouse, D2).success
     assert write(warehouse, D1, empty=True).success
     assert_table(warehouse, {D2: "a"})
+
+
+def test_duckdb_writer_waits_while_another_process_holds_the_file(
+        tmp_path: Path, process_pool: ProcessPoolExecutor) -> None:
+    """DuckDB's one-writer-process lock: a run that finds the file locked retries, then lands."""
+    import time
+
+    import duckdb
+
+    # Warm both workers first (imports take seconds), so waiting below means waiting for a lock.
+    warm = [process_pool.submit(_write_in_process, "duckdb", str(tmp_path / f"warm{i}.duckdb"),
+                                "", D2) for i in range(2)]
+    assert [f.result(timeout=120) for f in warm] == [True, True]
+    wh = duckdb_warehouse(tmp_path)
+    holder = duckdb.connect(wh.location)  # this process now holds the write lock
+    try:
+        future = process_pool.submit(_write_in_process, wh.kind, wh.location, "", D1)
+        time.sleep(3)
+        assert not future.done(), "the writer should be waiting for the lock"
+    finally:
+        holder.close()
+    assert future.result(timeout=120) is True
+    assert_table(wh, {D1: f"p{D1.day}"})
