@@ -1,0 +1,268 @@
+"""Each check passes on real warehouse rows and fails, with useful metadata, on corrupted copies."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nba_pipeline.checks import analytics, features, predictions, raw
+from nba_pipeline.checks.framework import Check, Outcome
+from nba_pipeline.checks.schema import schema_outcome
+
+BOX = "nba_raw.player_boxscores"
+SCHEDULE = "nba_raw.schedule"
+PGS = "nba_analytics.player_game_summary"
+OFFENSE = "nba_analytics.team_offense_game_summary"
+CONTEXT = "nba_analytics.upcoming_player_game_context"
+LINES = "nba_raw.player_prop_lines"
+FEATURES = "nba_precompute.ml_feature_store_v2"
+PREDICTIONS = "nba_predictions.player_prop_predictions"
+ACCURACY = "nba_predictions.prediction_accuracy"
+PERFORMANCE = "nba_predictions.system_daily_performance"
+
+
+def run(checks: Sequence[Check], name: str, frame: pd.DataFrame,
+        inputs: Mapping[str, pd.DataFrame] | None = None) -> Outcome:
+    (check,) = [c for c in checks if c.name == name]
+    return check.fn(frame, inputs or {})
+
+
+def day(frame: pd.DataFrame, date: str = "2024-03-05") -> pd.DataFrame:
+    return frame[pd.to_datetime(frame["game_date"]) == pd.Timestamp(date)].reset_index(drop=True)
+
+
+# --- raw box scores -------------------------------------------------------------------------
+
+def test_boxscore_checks_pass_on_real_rows(table):
+    box, schedule = table(BOX), table(SCHEDULE)
+    for check in raw.BOXSCORE_CHECKS:
+        outcome = check.fn(box, {"schedule": schedule})
+        assert outcome.passed, (check.name, outcome.metadata)
+
+
+def test_duplicate_player_game_fails(table):
+    box = day(table(BOX))
+    corrupted = pd.concat([box, box.iloc[[3]]], ignore_index=True)
+    out = run(raw.BOXSCORE_CHECKS, "no_duplicate_player_games", corrupted)
+    assert not out.passed and out.metadata["duplicate_rows"] == 2
+    assert out.metadata["sample"][0]["game_id"] == box.iloc[3]["game_id"]
+
+
+def test_missing_team_fails_completeness(table):
+    box, schedule = day(table(BOX)), day(table(SCHEDULE))
+    game = schedule.iloc[0]
+    corrupted = box[~((box["game_id"] == game["game_id"])
+                      & (box["team_abbr"] == game["home_team_abbr"]))]
+    out = run(raw.BOXSCORE_CHECKS, "games_complete_vs_schedule", corrupted,
+              {"schedule": schedule})
+    assert not out.passed and out.metadata["missing_team_games"] == 1
+    assert out.metadata["missing"][0]["team_abbr"] == game["home_team_abbr"]
+
+
+def test_too_few_players_per_team_fails(table):
+    box = day(table(BOX))
+    first = box.iloc[0]
+    team = (box["game_id"] == first["game_id"]) & (box["team_abbr"] == first["team_abbr"])
+    corrupted = pd.concat([box[~team], box[team].head(3)], ignore_index=True)
+    out = run(raw.BOXSCORE_CHECKS, "players_per_team", corrupted)
+    assert not out.passed and out.metadata["out_of_range"] == 1
+    assert out.metadata["sample"] == [{"game_date": str(first["game_date"]),
+                                       "game_id": first["game_id"],
+                                       "team_abbr": first["team_abbr"], "players": "3"}]
+
+
+def test_team_points_mismatch_fails(table):
+    box, schedule = day(table(BOX)), day(table(SCHEDULE))
+    corrupted = box.drop(index=box["points"].idxmax())  # the day's top scorer goes missing
+    out = run(raw.BOXSCORE_CHECKS, "team_points_match_schedule", corrupted,
+              {"schedule": schedule})
+    assert not out.passed and out.metadata["mismatched"] == 1
+    bad = out.metadata["sample"][0]
+    assert int(bad["final_score"]) - int(bad["player_points_sum"]) == box["points"].max()
+
+
+def test_points_arithmetic_and_negative_stats_fail(table):
+    box = day(table(BOX))
+    box.loc[0, "points"] += 1
+    box.loc[1, "reb"] = -2
+    arithmetic = run(raw.BOXSCORE_CHECKS, "points_arithmetic", box)
+    negative = run(raw.BOXSCORE_CHECKS, "no_negative_stats", box)
+    assert not arithmetic.passed and arithmetic.metadata["bad_rows"] == 1
+    assert arithmetic.metadata["sample"][0]["player_name"] == box.loc[0, "player_name"]
+    assert not negative.passed and negative.metadata["bad_rows"] == 1
+    assert negative.metadata["sample"][0]["reb"] == "-2"
+
+
+# --- analytics -----------------------------------------------------------------------------
+
+def test_player_game_summary_checks(table):
+    pgs = day(table(PGS))
+    assert all(c.fn(pgs, {}).passed for c in analytics.PLAYER_GAME_SUMMARY_CHECKS)
+    dup = pd.concat([pgs, pgs.iloc[[0]]], ignore_index=True)
+    assert run(analytics.PLAYER_GAME_SUMMARY_CHECKS, "unique_player_game", dup).metadata[
+        "duplicate_rows"] == 2
+    pgs.loc[0, "player_lookup"] = pgs.loc[0, "player_name"]  # a display name, not a lookup
+    out = run(analytics.PLAYER_GAME_SUMMARY_CHECKS, "player_lookup_normalized", pgs)
+    assert not out.passed and out.metadata["sample"] == [pgs.loc[0, "player_name"]]
+
+
+def test_team_totals_match_players(table):
+    pgs, offense = day(table(PGS)), day(table(OFFENSE))
+    inputs = {"player_game_summary": pgs}
+    assert run(analytics.TEAM_OFFENSE_CHECKS, "team_totals_match_players", offense,
+               inputs).passed
+    offense.loc[2, "fg3m"] += 1
+    out = run(analytics.TEAM_OFFENSE_CHECKS, "team_totals_match_players", offense, inputs)
+    assert not out.passed and out.metadata["mismatched"] == 1
+    assert out.metadata["mismatched_stats"] == ["fg3m"]
+    dropped = run(analytics.TEAM_OFFENSE_CHECKS, "team_totals_match_players",
+                  offense.drop(index=[2]).iloc[:], {"player_game_summary": pgs})
+    assert not dropped.passed and dropped.metadata["team_games_missing_on_one_side"] == 1
+
+
+def test_line_players_known_warns_on_real_unknown_names(table):
+    context, lines = table(CONTEXT), table(LINES)
+    out = run(analytics.CONTEXT_CHECKS, "line_players_known", context,
+              {"player_prop_lines": lines})
+    # Real finding: books list some players surname-first, which the registry does not know.
+    assert not out.passed and out.metadata["unknown_players"] > 0
+    assert "murraydejounte" in {r["player_lookup"] for r in out.metadata["sample"]}
+    known = lines[lines["player_lookup"].isin(context["player_lookup"])]
+    assert run(analytics.CONTEXT_CHECKS, "line_players_known", context,
+               {"player_prop_lines": known}).passed
+    (check,) = [c for c in analytics.CONTEXT_CHECKS if c.name == "line_players_known"]
+    assert check.warn and not check.blocking
+
+
+# --- feature store -------------------------------------------------------------------------
+
+def test_feature_checks_pass_on_real_rows(table):
+    frame = table(FEATURES)
+    for check in features.FEATURE_STORE_CHECKS:
+        assert check.fn(frame, {}).passed, (check.name, check.fn(frame, {}).metadata)
+
+
+def test_point_in_time_fails_on_same_day_source(table):
+    frame = day(table(FEATURES))
+    frame.loc[5, "source_max_game_date"] = frame.loc[5, "game_date"]
+    out = run(features.FEATURE_STORE_CHECKS, "point_in_time", frame)
+    assert not out.passed and out.metadata["leaking_rows"] == 1
+    assert out.metadata["sample"][0]["player_lookup"] == frame.loc[5, "player_lookup"]
+
+
+def test_feature_version_count_and_duplicates_fail(table):
+    frame = day(table(FEATURES))
+    frame.loc[0, "feature_version"] = "v1"
+    out = run(features.FEATURE_STORE_CHECKS, "feature_version_and_count", frame)
+    assert not out.passed and out.metadata["bad_rows"] == 1
+    out = run(features.FEATURE_STORE_CHECKS, "feature_version_and_count",
+              frame.drop(columns=["pts_avg_last10"]))
+    assert not out.passed and out.metadata["missing_feature_columns"] == ["pts_avg_last10"]
+    dup = pd.concat([frame, frame.iloc[[1]]], ignore_index=True)
+    assert not run(features.FEATURE_STORE_CHECKS, "unique_feature_row", dup).passed
+
+
+def test_completeness_and_nan_thresholds(table):
+    frame = day(table(FEATURES))
+    n = int(len(frame) * 0.2)
+    incomplete = frame.copy()
+    incomplete.loc[: n - 1, "completeness"] = 0.4
+    out = run(features.FEATURE_STORE_CHECKS, "feature_completeness", incomplete)
+    assert not out.passed and list(out.metadata["failing_days"]) == ["2024-03-05"]
+    assert out.metadata["incomplete_rows"] == n
+    nans = frame.copy()
+    nans.loc[: int(len(frame) * 0.3), "pts_avg_last10"] = np.nan
+    out = run(features.FEATURE_STORE_CHECKS, "required_features_not_nan", nans)
+    assert not out.passed and list(out.metadata["features_over_threshold"]) == ["pts_avg_last10"]
+
+
+# --- predictions ---------------------------------------------------------------------------
+
+def test_prediction_checks_pass_on_real_rows(table):
+    preds, feats = table(PREDICTIONS), table(FEATURES)
+    for check in predictions.PREDICTION_CHECKS:
+        out = check.fn(preds, {"features": feats})
+        assert out.passed, (check.name, out.metadata)
+
+
+def test_prediction_value_checks_fail(table):
+    preds = day(table(PREDICTIONS))
+    preds.loc[0, "confidence"] = 1.5
+    preds.loc[1, "recommendation"] = "MAYBE"
+    with_line = preds.index[preds["line_value"].notna()][0]
+    preds.loc[with_line, "line_value"] = 0.0
+    out = run(predictions.PREDICTION_CHECKS, "confidence_in_unit_interval", preds)
+    assert not out.passed and out.metadata["sample"][0]["confidence"] == "1.5"
+    out = run(predictions.PREDICTION_CHECKS, "recommendation_in_enum", preds)
+    assert not out.passed and out.metadata["bad_values"] == ["MAYBE"]
+    out = run(predictions.PREDICTION_CHECKS, "line_value_positive", preds)
+    assert not out.passed and out.metadata["bad_rows"] == 1
+    dup = pd.concat([preds, preds.iloc[[2]]], ignore_index=True)
+    out = run(predictions.PREDICTION_CHECKS, "one_active_prediction", dup)
+    assert not out.passed and out.metadata["duplicate_active"] == 2
+
+
+def test_coverage_slo_fails_when_a_system_drops_lined_players(table):
+    preds, feats = day(table(PREDICTIONS)), day(table(FEATURES))
+    lined = preds[(preds["system_id"] == "lightgbm") & preds["line_value"].notna()]
+    dropped = lined.index[: max(1, int(len(lined) * 0.1))]
+    out = run(predictions.PREDICTION_CHECKS, "prediction_coverage", preds.drop(index=dropped),
+              {"features": feats})
+    assert not out.passed
+    (below,) = out.metadata["below_slo"]
+    assert below["system_id"] == "lightgbm" and below["coverage"] < 0.95
+    assert {m["player_lookup"] for m in out.metadata["missing_sample"]} <= set(
+        lined["player_lookup"])
+
+
+def _graded_history(accuracy: pd.DataFrame) -> pd.DataFrame:
+    """The three real graded days, repeated back in time (dates shifted) as a 36-day history."""
+    copies = [accuracy.assign(game_date=pd.to_datetime(accuracy["game_date"])
+                              - pd.Timedelta(days=3 * k)) for k in range(13)]
+    return pd.concat(copies, ignore_index=True)
+
+
+def test_accuracy_drift_warns_when_mae_jumps(table):
+    accuracy, performance = table(ACCURACY), day(table(PERFORMANCE), "2024-03-06")
+    history = _graded_history(accuracy)
+    clean = run(predictions.PERFORMANCE_CHECKS, "accuracy_drift", performance,
+                {"prediction_accuracy": history})
+    assert clean.passed and clean.metadata["compared"] == 3, clean.metadata
+    recent = pd.to_datetime(history["game_date"]) >= pd.Timestamp("2024-03-04")
+    worse = history.assign(absolute_error=np.where(recent, history["absolute_error"] + 5,
+                                                   history["absolute_error"]))
+    out = run(predictions.PERFORMANCE_CHECKS, "accuracy_drift", performance,
+              {"prediction_accuracy": worse})
+    assert not out.passed and out.metadata["flagged"] == 3
+    assert all("mae" in row["flags"] for row in out.metadata["drift"])
+    assert out.metadata["drift"][0]["rolling_mae"] > out.metadata["drift"][0]["baseline_mae"]
+    short = run(predictions.PERFORMANCE_CHECKS, "accuracy_drift", performance,
+                {"prediction_accuracy": accuracy})
+    assert short.passed and short.metadata["skipped_insufficient_history"] == 3
+
+
+# --- schema --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", [BOX, PGS, FEATURES, PREDICTIONS])
+def test_schema_check_on_real_tables(table, name):
+    frame = table(name)
+    assert schema_outcome(frame, name).passed
+    drifted = frame.drop(columns=[frame.columns[-1]]).assign(extra_col=1)
+    out = schema_outcome(drifted, name)
+    assert not out.passed
+    assert out.metadata["missing_columns"] == [frame.columns[-1]]
+    assert out.metadata["unexpected_columns"] == ["extra_col"]
+
+
+def test_schema_check_names_wrong_types_and_nulls(table):
+    frame = table(BOX)
+    frame["points"] = frame["points"].astype("float64")
+    frame.loc[0, "player_name"] = pd.NA
+    out = schema_outcome(frame, BOX)
+    assert not out.passed
+    assert out.metadata["wrong_types"] == [{"column": "points", "ddl_type": "INT64",
+                                            "expected": "Int64", "actual": "float64"}]
+    assert out.metadata["nulls_in_required_columns"] == {"player_name": 1}
