@@ -8,8 +8,10 @@ fail, never skip): `make test` installs them (`make emulators`).
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -91,12 +93,22 @@ def _wait_ready(emulator: Emulator, url: str) -> None:
                        f"{emulator.log_tail()}")
 
 
+def _die_with_parent() -> None:
+    """Linux: the emulator gets SIGTERM when the test process dies, even if killed outright."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 def _spawn(name: str, argv: list[str], endpoint: str, log_dir: Path) -> Emulator:
     log_path = log_dir / f"{name}.log"
     log = log_path.open("wb")
     env = {**os.environ, "NO_GCE_CHECK": "true"}
     process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env,
-                               start_new_session=True)
+                               start_new_session=True, preexec_fn=_die_with_parent)
     log.close()
     return Emulator(name, endpoint, process, log_path)
 
@@ -176,3 +188,23 @@ def cloud_emulators(project: str = "nba-pipeline-test") -> Iterator[CloudEmulato
     finally:
         stop(bq)
         stop(gcs)
+
+
+def main() -> None:
+    """`python -m nba_pipeline_tests.emulators`: start both, print the env to export, wait."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop the emulators on SIGTERM too
+    with cloud_emulators() as started:
+        for name, value in started.env().items():
+            print(f"export {name}={value}")
+        print("export NBA_PIPELINE_PROFILE=emulated  # Ctrl-C stops the emulators", flush=True)
+        bucket = os.environ.get("NBA_PIPELINE_GCS_BUCKET", "nba-pipeline-landing")
+        started.create_bucket(bucket)
+        print(f"export NBA_PIPELINE_GCS_BUCKET={bucket}", flush=True)
+        try:
+            signal.pause()
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()
