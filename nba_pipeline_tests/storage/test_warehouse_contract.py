@@ -116,6 +116,14 @@ def test_range_backfill_twice_gives_same_tables_one_statement_per_table(
         written = instance.get_latest_materialization_event(points_model.key)
         query = written.asset_materialization.metadata["Query"].value
         assert f"'{start.isoformat()}" in query and f"'{(end + timedelta(days=1))}" in query
+    if warehouse.kind == "bigquery":
+        # The emulator's job log: per run, one DELETE of the window and one SELECT of the range.
+        jobs = [j.query for j in warehouse.client().list_jobs(max_results=500)
+                if j.job_type == "query"]
+        table = f"`{warehouse.project}.nba_predictions.points_model`"
+        assert sum(f"DELETE FROM {table}" in q for q in jobs) == 2
+        loads = [q for q in jobs if q.startswith("SELECT") and table in q and "WHERE" in q]
+        assert len(loads) == 2 and f"DATE '{start.isoformat()}'" in loads[0]
 
 
 def test_two_runs_writing_different_partitions_at_once_both_land(

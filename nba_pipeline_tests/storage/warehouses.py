@@ -107,6 +107,10 @@ class Warehouse:
         cls = FailingBigQueryIOManager if failing else WarehouseBigQueryIOManager
         return cls(project=self.project, emulator_endpoint=self.location)
 
+    def client(self) -> Any:
+        """A BigQuery client on the emulator (BigQuery warehouses only)."""
+        return make_client(self.project, emulator_endpoint=self.location)
+
     def read(self, table: str = TABLE) -> pd.DataFrame:
         """The whole table, sorted, as the warehouse holds it (read outside Dagster)."""
         schema = table_schema(table)
@@ -117,8 +121,8 @@ class Warehouse:
             frame["game_date"] = frame["game_date"].astype("datetime64[ns]")
             frame["trained_through"] = frame["trained_through"].astype("datetime64[ns]")
         else:
-            client = make_client(self.project, emulator_endpoint=self.location)
-            frame = read_frame(client, f"SELECT {cols} FROM `{self.project}.{table}`", schema)
+            sql = f"SELECT {cols} FROM `{self.project}.{table}`"
+            frame = read_frame(self.client(), sql, schema)
         return frame.sort_values(["game_date", "model_version"]).reset_index(drop=True)
 
 
