@@ -90,9 +90,14 @@ def sample(frame: pd.DataFrame, columns: Sequence[str], n: int = 10) -> list[dic
             for r in rows.to_dict("records")]
 
 
+# Shown next to the key columns in duplicate samples, so a person can recognise the rows.
+READABLE_COLUMNS = ("game_date", "player_name", "team_abbr")
+
+
 def duplicate_keys(keys: Sequence[str]) -> CheckFn:
     def fn(frame: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> Outcome:
         dup = frame[frame.duplicated(list(keys), keep=False)] if len(frame) else frame
+        shown = [*keys, *(c for c in READABLE_COLUMNS if c in frame.columns and c not in keys)]
         return Outcome(len(dup) == 0, {"duplicate_rows": len(dup), "key": ", ".join(keys),
-                                       "sample": sample(dup, keys) if len(dup) else []})
+                                       "sample": sample(dup, shown) if len(dup) else []})
     return fn
