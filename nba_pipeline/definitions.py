@@ -13,6 +13,7 @@ from nba_pipeline.assets.landing import landing_assets
 from nba_pipeline.assets.predictions import prediction_assets
 from nba_pipeline.assets.publishing import publishing_assets
 from nba_pipeline.assets.raw import raw_assets
+from nba_pipeline.checks.freshness import with_freshness
 from nba_pipeline.partitions import daily_partitions
 from nba_pipeline.profiles import resources_for
 
@@ -31,7 +32,7 @@ def build_definitions(profile: str | None = None, resources: dict[str, Any] | No
                       ) -> Definitions:
     """Definitions for `profile` (default: NBA_PIPELINE_PROFILE); `resources` overrides it."""
     return Definitions(
-        assets=automation.with_automation(ALL_ASSETS),
+        assets=with_freshness(automation.with_automation(ALL_ASSETS)),
         jobs=[daily_pipeline_job, *automation.jobs],
         schedules=automation.schedules,
         sensors=automation.sensors,
