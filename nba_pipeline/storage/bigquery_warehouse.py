@@ -32,7 +32,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from typing import Any, cast
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -156,11 +156,16 @@ class WarehouseBigQueryClient(BigQueryClient):
 
     def ensure_schema_exists(self, context: OutputContext, table_slice: TableSlice,  # type: ignore[override]
                              connection: bigquery.Client) -> None:
-        """Create the dataset and the table from its DDL (once per run and table)."""
+        """Create the dataset and the table from its DDL if missing (checked once per run and
+        table with a metadata call, so an existing table costs no DDL job)."""
         name = f"{table_slice.schema}.{table_slice.table}"
-        if name not in self._ensured:
+        if name in self._ensured:
+            return
+        try:
+            connection.get_table(f"{table_slice.database}.{name}")
+        except gexc.NotFound:
             apply_ddl(connection, table_slice.database, [name])
-            self._ensured.add(name)
+        self._ensured.add(name)
 
     @staticmethod
     def delete_table_slice(context: OutputContext, table_slice: TableSlice,
@@ -333,4 +338,4 @@ def apply_ddl(client: bigquery.Client, project: str,
         client.query(f"CREATE SCHEMA IF NOT EXISTS `{project}.{dataset}`").result()
     for name in names:
         client.query(create_statement(schemas[name], project)).result()
-    return cast(list[str], names)
+    return names
