@@ -11,7 +11,9 @@ import sys
 COMMANDS: dict[str, str] = {
     "demo": "demo",
     "backfill": "backfill",
+    "health": "health",
     "model-report": "model_report",
+    "bench": "bench",
 }
 
 
