@@ -28,7 +28,7 @@ TEAM_OFFENSE = "nba_analytics.team_offense_game_summary"
 TEAM_DEFENSE = "nba_analytics.team_defense_game_summary"
 CONTEXT = "nba_analytics.upcoming_player_game_context"
 REST_LOOKBACK_DAYS = 30
-ROSTER_LOOKBACK_DAYS = 45
+ROSTER_LOOKBACK_DAYS = analytics.ROSTER_LOOKBACK_DAYS  # the domain filters to the same window
 
 
 @warehouse_asset(

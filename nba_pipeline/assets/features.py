@@ -18,9 +18,11 @@ from nba_pipeline.features.feature_store import FEATURE_VERSION, FEATURES, build
 from nba_pipeline.partitions import history
 
 FEATURE_STORE = "nba_precompute.ml_feature_store_v2"
-# Two seasons back: the previous season's average needs a full prior season.
-PLAYER_HISTORY_DAYS = 550
-TEAM_HISTORY_DAYS = 60
+# Three seasons back (~27k player rows a season): the previous season's average needs a full
+# prior season, and a range pass over all history (model-report) sees the same games as a day.
+PLAYER_HISTORY_DAYS = 1100
+# Long enough that a season's first games still see the teams' last 15 games of the season before.
+TEAM_HISTORY_DAYS = 250
 
 
 @warehouse_asset(

@@ -33,7 +33,8 @@ POINTS_MODEL = "nba_predictions.points_model"
 PREDICTIONS = "nba_predictions.player_prop_predictions"
 ACCURACY = "nba_predictions.prediction_accuracy"
 DAILY_PERFORMANCE = "nba_predictions.system_daily_performance"
-TRAINING_HISTORY_DAYS = 800
+# A date's model trains through the Sunday before it: load its window plus that week.
+TRAINING_HISTORY_DAYS = points_model_lib.TRAINING_WINDOW_DAYS + 7
 MODEL_PREFIX = "models/points_model"
 
 

@@ -14,6 +14,8 @@ from nba_pipeline.features.feature_store import FEATURE_VERSION, FEATURES
 
 MODEL_FEATURES: tuple[str, ...] = FEATURES
 VALIDATION_DAYS = 21
+# Train on the ~3 seasons before the cutoff; the points_model asset loads this window (+1 week).
+TRAINING_WINDOW_DAYS = 1095
 MIN_TRAIN_ROWS = 2000
 PARAMS = {
     "objective": "regression_l1",
@@ -75,9 +77,13 @@ def labelled_rows(features: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFram
 
 
 def train(labelled: pd.DataFrame, cutoff: date) -> tuple[lgb.Booster, ModelInfo]:
-    """Fit on rows strictly before `cutoff`; validate on the last VALIDATION_DAYS of them."""
+    """Fit on rows in the TRAINING_WINDOW_DAYS strictly before `cutoff`; validate on the last
+    VALIDATION_DAYS of them (time-ordered), then refit on all of them with the best round count.
+    """
     cut = pd.Timestamp(cutoff)
-    rows = labelled[labelled["game_date"] < cut].sort_values("game_date", kind="stable")
+    start = cut - pd.Timedelta(days=TRAINING_WINDOW_DAYS)
+    rows = labelled[(labelled["game_date"] < cut) & (labelled["game_date"] >= start)]
+    rows = rows.sort_values("game_date", kind="stable")
     if len(rows) < MIN_TRAIN_ROWS:
         raise NotEnoughHistoryError(
             f"only {len(rows)} labelled feature rows before {cutoff}; need {MIN_TRAIN_ROWS}. "
