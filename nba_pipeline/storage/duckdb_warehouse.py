@@ -10,9 +10,10 @@ the window and inserts in ONE transaction, so a failed write leaves the previous
 (the same contract as the BigQuery warehouse).
 
 DuckDB allows one writer process per file: `connect` retries while another process holds the
-lock (stock backoff, as dagster-duckdb does) and always closes, so a failed run never keeps the
-lock. Two runs in one process share the database; a write-write conflict between their
-transactions is retried.
+lock (capped exponential backoff with jitter for ~10 minutes, where dagster-duckdb's doubling
+delays reach minutes each) and always closes, so a failed run never keeps the lock. Two runs
+in one process share the database; a write-write conflict between their transactions is
+retried.
 """
 
 from __future__ import annotations
@@ -41,7 +42,17 @@ from nba_pipeline.storage.schema import (
 )
 
 CONFLICT_RETRIES = 8
-LOCK_RETRIES = 14  # backoff doubles from 0.1 s: about 27 minutes of patience in total
+LOCK_RETRIES = 160  # delays double from 0.1 s up to a 5 s cap, with jitter: ~10 minutes in all
+LOCK_MAX_DELAY_S = 5.0
+
+
+def _lock_delays() -> Iterator[float]:
+    """Capped, jittered exponential delays: a waiting writer notices a freed lock within ~5 s,
+    and two waiting writers do not retry in lockstep."""
+    delay = 0.1
+    while True:
+        yield delay * random.uniform(0.5, 1.0)
+        delay = min(LOCK_MAX_DELAY_S, delay * 2)
 
 
 class SchemaDuckDBPandasTypeHandler(DuckDBPandasTypeHandler):
@@ -118,6 +129,7 @@ class WarehouseDuckDbClient(DuckDbClient):
                     "config": {"custom_user_agent": "dagster",
                                **(config.get("connection_config") or {})}},
             max_retries=LOCK_RETRIES,
+            delay_generator=_lock_delays(),
         )
         try:
             yield conn
