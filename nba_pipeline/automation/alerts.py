@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
 from typing import Any
 
 import requests
@@ -19,10 +21,11 @@ from dagster import (
     AssetCheckEvaluation,
     DagsterEventType,
     DagsterRun,
+    DagsterRunStatus,
     DefaultSensorStatus,
     EnvVar,
-    EventRecordsFilter,
     RunFailureSensorContext,
+    RunsFilter,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
@@ -41,6 +44,7 @@ MAX_TEXT = 2500
 SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|WEBHOOK|CREDENTIAL", re.IGNORECASE)
 SECRET_PARAM = re.compile(r"(?i)\b(api[_-]?key|apikey|key|token|access_token|secret)=([^&\s\"']+)")
 REDACTED = "[redacted]"
+FINISHED = [DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED]
 
 
 def scrub(text: str, extra_secrets: Sequence[str] = ()) -> str:
@@ -157,19 +161,26 @@ def check_failure_message(evaluation: AssetCheckEvaluation, run_id: str) -> dict
                          f" / {evaluation.check_name}", fields, detail)
 
 
-def failed_checks_since(instance: Any, cursor: int | None, limit: int = 100
-                        ) -> tuple[list[tuple[AssetCheckEvaluation, str]], int | None]:
-    """Failed check evaluations after the event-log `cursor`, and the new cursor."""
-    records = instance.get_event_records(
-        EventRecordsFilter(event_type=DagsterEventType.ASSET_CHECK_EVALUATION,
-                           after_cursor=cursor),
-        limit=limit, ascending=True)
+def failed_checks_since(instance: Any, cursor: float, limit: int = 50
+                        ) -> tuple[list[tuple[AssetCheckEvaluation, str]], float]:
+    """Failed check evaluations of runs finished after `cursor` (an update timestamp).
+
+    Read run by run (`get_records_for_run`): a cursor over the whole event log is not
+    supported by the default run-sharded SQLite storage.
+    """
+    records = instance.get_run_records(
+        filters=RunsFilter(statuses=FINISHED,
+                           updated_after=datetime.fromtimestamp(cursor, tz=timezone.utc)),
+        limit=limit, order_by="update_timestamp", ascending=True)
     failed = []
     for record in records:
-        cursor = record.storage_id
-        evaluation = record.event_log_entry.dagster_event.event_specific_data
-        if isinstance(evaluation, AssetCheckEvaluation) and not evaluation.passed:
-            failed.append((evaluation, record.event_log_entry.run_id))
+        cursor = max(cursor, record.update_timestamp.timestamp())
+        events = instance.get_records_for_run(
+            record.dagster_run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION).records
+        for event in events:
+            evaluation = event.event_log_entry.dagster_event.event_specific_data
+            if isinstance(evaluation, AssetCheckEvaluation) and not evaluation.passed:
+                failed.append((evaluation, record.dagster_run.run_id))
     return failed, cursor
 
 
@@ -178,23 +189,14 @@ def failed_checks_since(instance: Any, cursor: int | None, limit: int = 100
         description="Posts every failed asset check (asset, partition, check) to the "
                     "NBA_PIPELINE_ALERT_WEBHOOK webhook.")
 def check_failure_alert(context: SensorEvaluationContext) -> SensorResult:
-    start = int(context.cursor) if context.cursor else None
-    if start is None:
+    if not context.cursor:
         # First tick: start from now, do not replay the whole history of check results.
-        latest, _ = _latest_check_cursor(context.instance)
         return SensorResult(skip_reason=SkipReason("started watching check results"),
-                            cursor=str(latest or 0))
-    failed, cursor = failed_checks_since(context.instance, start)
+                            cursor=str(time.time()))
+    failed, cursor = failed_checks_since(context.instance, float(context.cursor))
     sent = sum(post(check_failure_message(ev, run_id), context.log) for ev, run_id in failed)
     reason = f"{len(failed)} failed check(s), {sent} alert(s) sent"
-    return SensorResult(skip_reason=SkipReason(reason), cursor=str(cursor or start))
-
-
-def _latest_check_cursor(instance: Any) -> tuple[int | None, None]:
-    records = instance.get_event_records(
-        EventRecordsFilter(event_type=DagsterEventType.ASSET_CHECK_EVALUATION), limit=1,
-        ascending=False)
-    return (records[0].storage_id if records else None), None
+    return SensorResult(skip_reason=SkipReason(reason), cursor=str(cursor))
 
 
 sensors = [run_failure_alert, check_failure_alert]

@@ -97,12 +97,49 @@ class SameDayInputsMissing(AutomationCondition[AssetKey]):
             context, context.candidate_subset.compute_intersection_with_partition_keys(blocked))
 
 
-def reactive(same_day_inputs: Sequence[AssetKey]) -> AutomationCondition:
-    """Materialize a date when any input partition updates (any date, not only the latest) or
-    when the date's partition first appears, once that date's own inputs exist."""
+class SameDayInputsUpdated(AutomationCondition[AssetKey]):
+    """True for a game date whose own partition of any of `keys` updated since the previous
+    tick or is requested on this one. Lets an asset follow a same-day asset it does not read
+    (the points model serves the dates the feature store has rows for)."""
+
+    def __init__(self, keys: Sequence[AssetKey]) -> None:
+        self._keys = tuple(keys)
+
+    @property
+    def name(self) -> str:
+        return "same_day_inputs_updated"
+
+    @property
+    def description(self) -> str:
+        names = ", ".join(k.to_user_string() for k in self._keys)
+        return f"The same game date's partition of {names} updated"
+
+    async def evaluate(self, context: AutomationContext) -> AutomationResult:  # type: ignore[override]
+        previous = context.previous_temporal_context
+        view = context.asset_graph_view
+        dates: set[str] = set()
+        for key in self._keys:
+            if previous is not None:
+                updated = await view.compute_updated_since_temporal_context_subset(
+                    key=key, temporal_context=previous)
+                dates |= set(updated.expensively_compute_partition_keys())
+            requested = context.request_subsets_by_key.get(key)
+            if requested is not None:
+                dates |= set(requested.expensively_compute_partition_keys())
+        return AutomationResult(
+            context, context.candidate_subset.compute_intersection_with_partition_keys(dates))
+
+
+def reactive(same_day_inputs: Sequence[AssetKey],
+             follows: Sequence[AssetKey] = ()) -> AutomationCondition:
+    """Materialize a date when any input partition updates (any date, not only the latest),
+    when the date's partition first appears, or when a same-day asset it `follows` updates;
+    and only once that date's own inputs exist."""
+    trigger = AutomationCondition.newly_missing() | AutomationCondition.any_deps_updated()
+    if follows:
+        trigger = trigger | SameDayInputsUpdated(follows)
     return (
-        (AutomationCondition.newly_missing() | AutomationCondition.any_deps_updated())
-        .since_last_handled()
+        trigger.since_last_handled()
         & ~SameDayInputsMissing(same_day_inputs)
         & ~AutomationCondition.any_deps_in_progress()
         & ~AutomationCondition.in_progress()
@@ -127,6 +164,8 @@ def condition_for(key: AssetKey) -> AutomationCondition | None:
         return None
     if key == PREDICTIONS:
         return (reactive(inputs) | pre_tip(inputs)).with_label("predictions")
+    if key == POINTS_MODEL:
+        return reactive(inputs, follows=(FEATURES,))
     return reactive(inputs)
 
 

@@ -45,6 +45,8 @@ WATCHED_PREFIXES = ("nba_com/", "odds_api/", "espn/", "balldontlie/")
 MAX_KEYS_PER_TICK = 500
 # Dates watched for new or corrected files: today's partition and the days before it.
 LOOKBACK_DAYS = 7
+# ...and the days after the latest landed game date (a replayed season's next dates).
+LOOKAHEAD_DAYS = 3
 TRIGGER_TAG = "nba_pipeline/trigger"
 RAW_GROUP = "raw"
 
@@ -53,6 +55,9 @@ RAW_TABLE_BY_ENDPOINT: dict[tuple[str, str], AssetKey] = {
     **{e: AssetKey(["nba_raw", "player_boxscores"]) for e in BOXSCORE_ENDPOINTS},
     **{e: AssetKey(["nba_raw", "player_prop_lines"]) for e in PROP_LINE_ENDPOINTS},
 }
+# Swept with their own cursors: per endpoint (new dates sort after old ones, so the latest
+# landed date is always seen), then per source (keys of unknown endpoints or unparseable keys).
+SWEEP_PREFIXES = (*(f"{s}/{e}/" for s, e in RAW_TABLE_BY_ENDPOINT), *WATCHED_PREFIXES)
 LANDING_ASSET_BY_ENDPOINT: dict[tuple[str, str], AssetKey] = {
     **{e: AssetKey(["landing", "nba_schedule"]) for e in SCHEDULE_ENDPOINTS},
     **{e: AssetKey(["landing", "nba_boxscores"]) for e in BOXSCORE_ENDPOINTS},
@@ -74,26 +79,32 @@ class LandingPlan:
 
 @dataclass
 class SensorCursor:
-    """The landing store's own cursor per watched prefix.
+    """What the sensor has seen, as landing-store cursors (each key-ordered, so bounded).
 
     `dates`: one cursor per `source/endpoint/date/` prefix of the watched dates. Within a date,
     fetch times sort in arrival order, so a key-ordered cursor sees every new fetch, including a
-    late correction of an older date. `sweep`: one cursor per payload prefix, used to find files
-    whose key cannot be parsed (they match no date prefix) and to count files outside the window.
+    late correction of an older date. `sweep`: one cursor per payload prefix; the sweep finds
+    keys that cannot be parsed (they match no date prefix) and the latest landed game date
+    (`latest`). `synced`: the sweep has caught up once; until then every file is a baseline,
+    so a new deployment does not re-request the history already in the store.
     """
 
     dates: dict[str, str] = field(default_factory=dict)
     sweep: dict[str, str] = field(default_factory=dict)
+    latest: str | None = None
+    synced: bool = False
 
     @classmethod
     def load(cls, raw: str | None) -> SensorCursor:
         if not raw:
             return cls()
         data = json.loads(raw)
-        return cls(dict(data.get("dates", {})), dict(data.get("sweep", {})))
+        return cls(dict(data.get("dates", {})), dict(data.get("sweep", {})),
+                   data.get("latest"), bool(data.get("synced", False)))
 
     def dump(self) -> str:
-        return json.dumps({"dates": self.dates, "sweep": self.sweep}, sort_keys=True)
+        return json.dumps({"dates": self.dates, "sweep": self.sweep, "latest": self.latest,
+                           "synced": self.synced}, sort_keys=True)
 
 
 def run_key_for(game_date: date, assets: list[AssetKey], identities: list[str]) -> str:
@@ -106,13 +117,23 @@ def run_key_for(game_date: date, assets: list[AssetKey], identities: list[str]) 
     return f"landing:{game_date.isoformat()}:{tables}:{digest}"
 
 
-def watched_dates(now: datetime | None, lookback_days: int) -> list[date]:
-    """The last partition (today, ET) and the `lookback_days` dates before it."""
+def last_partition_date(now: datetime | None) -> date:
+    """Today in US/Eastern: with end_offset=1 the last partition is the one containing now."""
     now_et = (now or datetime.now(timezone.utc)).astimezone(ZoneInfo(GAME_DATE_TIMEZONE))
-    # end_offset=1: the last partition is the one containing now, i.e. today in ET.
-    last = now_et.date() + timedelta(days=daily_partitions.end_offset - 1)
-    first = max(daily_partitions.start.date(), last - timedelta(days=lookback_days))
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    return now_et.date() + timedelta(days=daily_partitions.end_offset - 1)
+
+
+def watched_dates(today: date, latest: date | None, lookback_days: int) -> list[date]:
+    """Today and the days before it, plus the days around the latest landed game date.
+
+    In production the two coincide. Replaying recorded seasons, the latest landed date is in
+    the past, and files landed for the next dates must still be picked up.
+    """
+    first = daily_partitions.start.date()
+    dates = {today - timedelta(days=i) for i in range(lookback_days + 1)}
+    if latest is not None:
+        dates |= {latest + timedelta(days=i) for i in range(-lookback_days, LOOKAHEAD_DAYS + 1)}
+    return sorted(d for d in dates if first <= d <= today)
 
 
 def plan_landing_runs(store: LandingStore, cursor: SensorCursor, *,
@@ -120,11 +141,38 @@ def plan_landing_runs(store: LandingStore, cursor: SensorCursor, *,
                       now: datetime | None = None) -> LandingPlan:
     """List what landed since `cursor` (bounded per prefix) and plan one run per game date.
 
-    Dates older than the lookback are not watched (rebuild those with a backfill); their files
-    are counted in `outside_window`, never silently dropped.
+    Dates outside the watched window are not requested (rebuild those with a backfill); their
+    new files are reported in `outside_window`, never silently dropped.
     """
-    dates = watched_dates(now, lookback_days)
-    plan = LandingPlan(cursor=SensorCursor(sweep=dict(cursor.sweep)))
+    today = last_partition_date(now)
+    plan = LandingPlan(cursor=SensorCursor(latest=cursor.latest))
+    caught_up = True
+    latest = date.fromisoformat(cursor.latest) if cursor.latest else None
+    swept: list[LandedKey] = []
+    for prefix in SWEEP_PREFIXES:
+        keys, new_cursor = store.list_since(prefix, cursor.sweep.get(prefix), limit)
+        caught_up &= len(keys) < limit
+        if new_cursor is not None:
+            plan.cursor.sweep[prefix] = new_cursor
+        source_level = prefix in WATCHED_PREFIXES
+        for key in keys:
+            try:
+                landed = LandedKey.parse(key)
+            except ValueError as exc:
+                plan.rejected[key] = str(exc)
+                continue
+            known = (landed.source, landed.endpoint) in RAW_TABLE_BY_ENDPOINT
+            if source_level:
+                # Known endpoints are swept on their own prefix (below their own cursor).
+                if not known:
+                    plan.ignored.append(key)
+                continue
+            swept.append(landed)
+            if landed.game_date <= today and (latest is None or landed.game_date > latest):
+                latest = landed.game_date
+    plan.cursor.latest = latest.isoformat() if latest else None
+    dates = watched_dates(today, latest, lookback_days)
+    baseline = not cursor.synced
     changed: dict[date, set[AssetKey]] = defaultdict(set)
     for (source, endpoint), raw_asset in RAW_TABLE_BY_ENDPOINT.items():
         for game_date in dates:
@@ -132,6 +180,8 @@ def plan_landing_runs(store: LandingStore, cursor: SensorCursor, *,
             keys, new_cursor = store.list_since(prefix, cursor.dates.get(prefix), limit)
             if new_cursor is not None:
                 plan.cursor.dates[prefix] = new_cursor
+            if baseline:
+                continue
             plan.files_seen += len(keys)
             for key in keys:
                 try:
@@ -140,21 +190,10 @@ def plan_landing_runs(store: LandingStore, cursor: SensorCursor, *,
                     plan.rejected[key] = str(exc)
                     continue
                 changed[game_date].add(raw_asset)
-    watched = set(dates)
-    for prefix in WATCHED_PREFIXES:
-        keys, new_cursor = store.list_since(prefix, cursor.sweep.get(prefix), limit)
-        if new_cursor is not None:
-            plan.cursor.sweep[prefix] = new_cursor
-        for key in keys:
-            try:
-                landed = LandedKey.parse(key)
-            except ValueError as exc:
-                plan.rejected[key] = str(exc)
-                continue
-            if (landed.source, landed.endpoint) not in RAW_TABLE_BY_ENDPOINT:
-                plan.ignored.append(key)
-            elif landed.game_date not in watched:
-                plan.outside_window.append(key)
+    if cursor.synced:
+        watched = set(dates)
+        plan.outside_window = [k.key for k in swept if k.game_date not in watched]
+    plan.cursor.synced = cursor.synced or caught_up
     for game_date in sorted(changed):
         assets = sorted(changed[game_date], key=lambda k: k.to_user_string())
         plan.run_requests.append(RunRequest(

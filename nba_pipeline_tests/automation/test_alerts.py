@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +24,7 @@ from dagster import (
 
 from nba_pipeline.automation.alerts import check_failure_alert, run_failure_alert
 from nba_pipeline.partitions import daily_partitions
+from nba_pipeline.profiles import REPO_ROOT
 
 API_KEY = "odds-live-3f9a8c7b6d5e"
 WEBHOOK_TOKEN = "T000/B000/XXXXsecretwebhooktoken"
@@ -49,6 +51,14 @@ class Receiver:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/services/{WEBHOOK_TOKEN}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def instance(tmp_path) -> Iterator[DagsterInstance]:
+    """A persistent instance like `dagster dev` uses (run-sharded SQLite event log)."""
+    shutil.copy(REPO_ROOT / "dagster.yaml", tmp_path / "dagster.yaml")
+    with DagsterInstance.from_config(str(tmp_path)) as inst:
+        yield inst
 
 
 @pytest.fixture

@@ -5,21 +5,24 @@ from __future__ import annotations
 
 import shutil
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
-from dagster import AssetKey, DagsterInstance, evaluate_automation_conditions, get_dagster_logger
+from dagster import (
+    AssetKey,
+    DagsterInstance,
+    build_sensor_context,
+    evaluate_automation_conditions,
+)
 
-from nba_pipeline.automation.landing_sensor import SensorCursor, plan_landing_runs, sensor_result
+from nba_pipeline.automation.landing_sensor import landing_sensor
 from nba_pipeline.runner import run_range
 from nba_pipeline.sources.replay import ReplaySource
 from nba_pipeline.storage.landing import LocalLandingStore
 from nba_pipeline_tests.conftest import build_definitions_for
 
-ET = ZoneInfo("America/New_York")
 DAY = date(2024, 3, 6)
 PAYLOAD_PREFIXES = ("nba_com", "odds_api", "espn", "balldontlie")
 
@@ -52,21 +55,22 @@ def count(home: Path, sql: str) -> int:
 
 @pytest.mark.slow
 def test_landed_day_flows_to_graded_predictions(copy_home: Path, instance: DagsterInstance):
+    """Replay mode on the real clock: the recorded day is years old, as in `dagster dev`."""
     home = copy_home
     assert remove_day(home, DAY) > 0
     assert count(home, "select count(*) from nba_predictions.prediction_accuracy "
                        "where game_date = ?") == 0
     defs = build_definitions_for(home)
     store = LocalLandingStore(base_dir=str(home / "landing"))
-    log = get_dagster_logger()
 
-    # The automation's first tick (the evening before) is its baseline.
-    cursor = evaluate_automation_conditions(
-        defs=defs, instance=instance, evaluation_time=datetime(2024, 3, 5, 20, tzinfo=ET)).cursor
+    def tick_sensor(cursor: str | None):
+        return landing_sensor(build_sensor_context(
+            instance=instance, cursor=cursor, resources={"landing_store": store}))
 
-    # The landing sensor has already seen what was landed before (its previous tick).
-    now = datetime(2024, 3, 7, 4, 0, tzinfo=ET)
-    seen = plan_landing_runs(store, SensorCursor(), now=now).cursor
+    # Both sensors' first ticks: what is already there is their baseline.
+    baseline = tick_sensor(None)
+    assert not baseline.run_requests
+    cursor = evaluate_automation_conditions(defs=defs, instance=instance).cursor
 
     # A scraper lands the day's payloads (replayed recorded data, in the live formats).
     source = ReplaySource()
@@ -74,23 +78,20 @@ def test_landed_day_flows_to_graded_predictions(copy_home: Path, instance: Dagst
         for payload in fetch(DAY):
             store.write_bytes(payload.landing_key, payload.body)
 
-    # The landing sensor ticks after the games: one run for the date, every raw table it feeds.
-    result = sensor_result(plan_landing_runs(store, seen, now=now), log)
+    # The landing sensor: one run for the date, every raw table the new files feed.
+    result = tick_sensor(baseline.cursor)
     (request,) = result.run_requests
     assert request.partition_key == DAY.isoformat()
     assert {k.path[-1] for k in request.asset_selection} == {
         "schedule", "player_boxscores", "player_prop_lines"}
     raw = run_range(defs, DAY, DAY, selection=request.asset_selection, instance=instance)
     assert raw.success, raw.failure
-    again = plan_landing_runs(store, SensorCursor.load(result.cursor), now=now)
-    assert again.run_requests == []  # nothing new: nothing requested twice
+    assert not tick_sensor(result.cursor).run_requests  # nothing new: nothing requested twice
 
     # The automation ticks until quiet; each tick's requests execute as one run per date.
     executed: list[set[str]] = []
-    for minute in range(1, 6):
-        tick = evaluate_automation_conditions(
-            defs=defs, instance=instance, cursor=cursor,
-            evaluation_time=datetime(2024, 3, 7, 4, minute, tzinfo=ET))
+    for _ in range(5):
+        tick = evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
         cursor = tick.cursor
         by_date: dict[str, set[AssetKey]] = defaultdict(set)
         for r in tick.results:
@@ -98,13 +99,14 @@ def test_landed_day_flows_to_graded_predictions(copy_home: Path, instance: Dagst
                 by_date[partition].add(r.key)
         if not by_date:
             break
-        assert set(by_date) == {DAY.isoformat()}  # 03-07's inputs have not landed: not requested
+        assert set(by_date) == {DAY.isoformat()}  # later dates' own inputs are not there
         run = run_range(defs, DAY, DAY, selection=sorted(by_date[DAY.isoformat()]),
                         instance=instance)
         assert run.success, run.failure
         executed.append({k.to_user_string() for k in by_date[DAY.isoformat()]})
-    assert executed and "nba_predictions/prediction_accuracy" in executed[0]
     assert len(executed) == 1  # the whole chain went in one run, and nothing ran twice
+    assert {"nba_predictions/points_model", "nba_predictions/player_prop_predictions",
+            "nba_predictions/prediction_accuracy"} <= executed[0]
 
     graded = count(home, "select count(*) from nba_predictions.prediction_accuracy "
                          "where game_date = ? and actual_points is not null")

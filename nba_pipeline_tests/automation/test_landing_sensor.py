@@ -34,10 +34,25 @@ def tick(store: LocalLandingStore, cursor: SensorCursor) -> tuple[list, SensorCu
     return plan.run_requests, plan.cursor, plan.rejected
 
 
+def started(store: LocalLandingStore, now: datetime | None = NOW) -> SensorCursor:
+    """The sensor's first tick: whatever is already in the store is its baseline."""
+    plan = plan_landing_runs(store, SensorCursor(), now=now)
+    assert plan.run_requests == [] and plan.cursor.synced
+    return plan.cursor
+
+
+def test_a_new_sensor_does_not_re_request_what_is_already_landed(store):
+    for day in ("2024-03-04", "2024-03-05", "2024-03-06"):
+        store.write_bytes(f"nba_com/schedule/{day}/20240301T120000Z/schedule.json", b"s")
+    cursor = started(store)
+    assert tick(store, cursor)[0] == []
+
+
 def test_each_file_requests_its_own_raw_partition_once(store):
+    cursor = started(store)
     store.write_bytes("nba_com/leaguegamelog/2024-03-05/20240306T070000Z/leaguegamelog.json", b"1")
     store.write_bytes("odds_api/event_odds_player_points/2024-03-06/20240306T130000Z/e1.json", b"2")
-    requests, cursor, rejected = tick(store, SensorCursor())
+    requests, cursor, rejected = tick(store, cursor)
     assert not rejected
     assert {(r.partition_key, tuple(r.asset_selection)) for r in requests} == {
         ("2024-03-05", (BOX,)), ("2024-03-06", (LINES,))}
@@ -48,20 +63,22 @@ def test_each_file_requests_its_own_raw_partition_once(store):
 
 
 def test_a_burst_for_one_date_is_one_run(store):
+    cursor = started(store)
     for i in range(12):
         store.write_bytes(
             f"odds_api/event_odds_player_points/2024-03-06/20240306T130000Z/event{i}.json", b"x")
     store.write_bytes("nba_com/schedule/2024-03-06/20240306T120000Z/schedule.json", b"s")
-    requests, _, _ = tick(store, SensorCursor())
+    requests, _, _ = tick(store, cursor)
     assert len(requests) == 1
     assert requests[0].partition_key == "2024-03-06"
     assert set(requests[0].asset_selection) == {LINES, SCHEDULE}
 
 
 def test_corrected_file_is_requested_again_with_a_new_run_key(store):
+    cursor = started(store)
     key = "nba_com/leaguegamelog/2024-03-01/20240302T070000Z/leaguegamelog.json"
     store.write_bytes(key, b"first")
-    (first,), cursor, _ = tick(store, SensorCursor())
+    (first,), cursor, _ = tick(store, cursor)
     # A late correction of an older date lands as a new fetch (sorts before newer dates' keys).
     store.write_bytes("nba_com/leaguegamelog/2024-03-05/20240306T070000Z/leaguegamelog.json", b"n")
     _, cursor, _ = tick(store, cursor)
@@ -74,15 +91,17 @@ def test_corrected_file_is_requested_again_with_a_new_run_key(store):
     time.sleep(0.01)
     store.write_bytes(fix, b"corrected again")
     os.utime(store._path(fix), ns=(time.time_ns(), time.time_ns()))
-    third = plan_landing_runs(store, SensorCursor(sweep=cursor.sweep), now=NOW).run_requests
+    forgotten = SensorCursor(sweep=cursor.sweep, latest=cursor.latest, synced=True)
+    third = plan_landing_runs(store, forgotten, now=NOW).run_requests
     assert [r.partition_key for r in third] == ["2024-03-01", "2024-03-05"]
     assert third[0].run_key not in {first.run_key, second.run_key}
 
 
 def test_same_content_gives_same_run_key_so_dagster_drops_the_repeat(store):
+    cursor = started(store)
     store.write_bytes("nba_com/schedule/2024-03-06/20240306T120000Z/schedule.json", b"s")
-    (a,), _, _ = tick(store, SensorCursor())
-    (b,), _, _ = tick(store, SensorCursor())  # a reset cursor sees the file again
+    (a,), _, _ = tick(store, cursor)
+    (b,), _, _ = tick(store, cursor)  # a cursor that was not saved sees the file again
     assert a.run_key == b.run_key
 
 
@@ -103,22 +122,28 @@ def test_unparseable_date_is_reported_not_skipped(store):
     assert observation.metadata["rejected_files"].value == [bad]
 
 
-def test_outputs_are_not_watched_and_old_dates_are_counted(store):
+def test_outputs_are_not_watched_and_future_dates_wait_for_their_partition(store):
+    store.write_bytes("nba_com/schedule/2024-03-05/20240305T120000Z/schedule.json", b"s")
+    cursor = started(store)
     store.write_bytes("models/points_model/v1/info.json", b"{}")
     store.write_bytes("published/predictions/2024-03-06.json", b"{}")
-    store.write_bytes("nba_com/leaguegamelog/2023-01-05/20230106T070000Z/leaguegamelog.json", b"o")
-    plan = plan_landing_runs(store, SensorCursor(), now=NOW)
+    ahead = "nba_com/schedule/2024-03-20/20240306T070000Z/schedule.json"  # fetched 2 weeks early
+    store.write_bytes(ahead, b"o")
+    plan = plan_landing_runs(store, cursor, now=NOW)
     assert plan.run_requests == []
-    assert plan.outside_window == [
-        "nba_com/leaguegamelog/2023-01-05/20230106T070000Z/leaguegamelog.json"]
+    assert plan.outside_window == [ahead]  # reported (log + SkipReason), not requested yet
     assert not any(k.startswith(("models/", "published/")) for k in plan.cursor.sweep.values())
+    on_the_day = datetime(2024, 3, 20, 14, 0, tzinfo=timezone.utc)
+    later = plan_landing_runs(store, plan.cursor, now=on_the_day)
+    assert [r.partition_key for r in later.run_requests] == ["2024-03-20"]
 
 
 def test_listing_is_bounded_per_tick(store):
+    cursor = started(store)
     for i in range(30):
         store.write_bytes(f"odds_api/event_odds_player_points/2024-03-06/20240306T1300{i:02d}Z/"
                           "e.json", b"x")
-    plan = plan_landing_runs(store, SensorCursor(), limit=10, now=NOW)
+    plan = plan_landing_runs(store, cursor, limit=10, now=NOW)
     assert plan.files_seen == 10
     seen = plan.files_seen
     cursor = plan.cursor
@@ -139,5 +164,15 @@ def test_sensor_cursor_round_trips_through_the_instance(store):
         cursor = first.cursor
         second = landing_sensor(build_sensor_context(
             instance=instance, cursor=cursor, resources={"landing_store": store}))
-    assert SensorCursor.load(cursor).sweep
+    assert SensorCursor.load(cursor).synced
     assert second.skip_reason is not None and not second.run_requests
+
+
+def test_replayed_season_next_date_is_picked_up_whatever_today_is(store):
+    """Replaying 2024 data in 2026: the window follows the latest landed date, not the clock."""
+    for day in ("2024-03-04", "2024-03-05"):
+        store.write_bytes(f"nba_com/leaguegamelog/{day}/20240307T070000Z/leaguegamelog.json", b"b")
+    cursor = started(store, now=None)
+    store.write_bytes("nba_com/leaguegamelog/2024-03-06/20240307T070000Z/leaguegamelog.json", b"n")
+    plan = plan_landing_runs(store, cursor)
+    assert [r.partition_key for r in plan.run_requests] == ["2024-03-06"]
