@@ -1,10 +1,10 @@
 """Point-in-time features for `ml_feature_store_v2`: one vectorized pass over any range of dates.
 
-For game date D every statistic comes from games strictly before D. Rolling and cumulative
-statistics are computed once per player game ("the state after game i"), then each feature row
-takes its player's latest state before D with `merge_asof(allow_exact_matches=False)`; teams
-work the same way. No loop or query per player or per date. Each row records the latest source
-game date it used (`source_max_game_date`) so a check can prove the cut.
+For game date D every statistic comes from games strictly before D. Player (and team) games are
+sorted once into numpy arrays with prefix sums; each feature row finds its player's last game
+before D with one `searchsorted`, then reads windows (last 3/5/10/20, season, previous season)
+as prefix-sum differences or a few gathers. No loop or query per player or per date. Each row
+records the latest source game date it used (`source_max_game_date`) so a check can prove it.
 """
 
 from __future__ import annotations
@@ -30,7 +30,16 @@ OPTIONAL_FEATURES = ("points_line", "line_minus_avg10", "line_minus_season",
 REQUIRED_FEATURES = tuple(f for f in FEATURES if f not in OPTIONAL_FEATURES)
 TEAM_WINDOW = 15
 EWM_HALFLIFE = 5
+EWM_GAMES = 30  # the exponentially weighted mean looks at the last 30 games (weight 1.6% at 30)
 _STATS = ("points", "minutes", "fga", "fta", "fg3a", "usage_rate")
+# Columns the player pass computes (all NaN for a player without earlier games).
+PLAYER_FEATURES = (
+    "pts_avg_last3", "pts_avg_last5", "pts_avg_last10", "pts_avg_last20", "pts_avg_season",
+    "pts_ewm_h5", "pts_std_last10", "pts_max_last10", "pts_last_game", "min_avg_last5",
+    "min_avg_last10", "min_avg_season", "min_last_game", "usage_avg_last10", "usage_avg_season",
+    "fga_avg_last5", "fga_avg_last10", "fta_avg_last10", "fg3a_avg_last10", "ts_pct_last10",
+    "pts_per_min_last10", "pts_per_min_season", "games_played_season", "pts_avg_prev_season",
+)
 
 
 def season_of(game_date: pd.Timestamp) -> str:
@@ -41,127 +50,183 @@ def season_of(game_date: pd.Timestamp) -> str:
 
 def season_start_year(dates: pd.Series) -> np.ndarray:
     """Vectorized season_of as the season's first calendar year (2023 for 2023-24)."""
-    d = pd.to_datetime(dates)
-    return np.where(d.dt.month >= 8, d.dt.year, d.dt.year - 1).astype(int)
+    days = _days(dates).astype("datetime64[D]")
+    year = days.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = days.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    return np.where(month >= 8, year, year - 1).astype(int)
 
 
-def _window_sum(cum: pd.Series, group: pd.Series, n: int) -> pd.Series:
-    """Sum over the last `n` rows of each group, from a within-group cumulative sum."""
-    return cum - cum.groupby(group, sort=False).shift(n).fillna(0.0)
+def _values(frame: pd.DataFrame, col: str) -> np.ndarray:
+    return pd.to_numeric(frame[col]).to_numpy(dtype=float, na_value=np.nan)
 
 
-def player_states(history: pd.DataFrame) -> pd.DataFrame:
-    """One row per player game: every player statistic over the games up to and including it.
+def _days(dates: pd.Series) -> np.ndarray:
+    """Dates as day numbers (int64), without a per-element Python loop."""
+    if not pd.api.types.is_datetime64_dtype(dates):
+        dates = pd.to_datetime(dates)
+    return dates.to_numpy().astype("datetime64[ns]").astype("datetime64[D]").astype(np.int64)
 
-    A feature row for date D uses the latest state with game_date < D, so these may include
-    any game; the cut happens in the as-of join.
+
+class GameLog:
+    """Games of many keys (players or teams) sorted by (key, date) once, as numpy arrays.
+
+    Every statistic is a window over one key's games ending at its last game strictly before a
+    date, read from prefix sums (`cum[i + 1] - cum[lo]`) or a few gathers. One pass serves any
+    number of (key, date) queries: no loop or query per player or per date.
     """
-    h = history[["player_lookup", "game_date", *_STATS]].copy()
-    h["player_lookup"] = h["player_lookup"].astype(str)
-    h["game_date"] = pd.to_datetime(h["game_date"]).astype("datetime64[ns]")
-    for col in _STATS:
-        h[col] = pd.to_numeric(h[col]).astype(float)
-    h = h.sort_values(["player_lookup", "game_date"], kind="stable").reset_index(drop=True)
-    h["season_year"] = season_start_year(h["game_date"])
-    # Group by integer codes: factorizing the strings once, not once per groupby.
-    player = pd.Series(pd.factorize(h["player_lookup"])[0], index=h.index)
-    player_season = pd.Series(pd.factorize(h["player_lookup"] + "|" + h["season_year"].astype(
-        str))[0], index=h.index)
-    n = h.groupby(player, sort=False).cumcount() + 1
-    n_season = h.groupby(player_season, sort=False).cumcount() + 1
 
-    s = pd.DataFrame({"player_lookup": h["player_lookup"], "game_date": h["game_date"],
-                      "season_year": h["season_year"]})
-    for col in _STATS:
-        filled = h[col].fillna(0.0)
-        present = h[col].notna().astype(float)
-        cum, cnt = filled.groupby(player, sort=False).cumsum(), present.groupby(
-            player, sort=False).cumsum()
-        for w in (3, 5, 10, 20):
-            s[f"_{col}_sum{w}"] = _window_sum(cum, player, w)
-            s[f"_{col}_cnt{w}"] = _window_sum(cnt, player, w)
-        s[f"_{col}_sum_season"] = filled.groupby(player_season, sort=False).cumsum()
-        s[f"_{col}_cnt_season"] = present.groupby(player_season, sort=False).cumsum()
+    def __init__(self, keys: pd.Series, dates: pd.Series, values: dict[str, np.ndarray]):
+        codes, self.uniques = pd.factorize(keys.astype(str))
+        days = _days(dates)
+        order = np.lexsort((days, codes))
+        self.codes, self.days = codes[order], days[order]
+        self.values = {k: v[order] for k, v in values.items()}
+        n = len(order)
+        first = np.r_[True, self.codes[1:] != self.codes[:-1]] if n else np.array([], bool)
+        self.start = np.maximum.accumulate(np.where(first, np.arange(n), 0)) if n else first
+        self._cum: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
-    def avg(col: str, w: int | str) -> pd.Series:
-        cnt = s[f"_{col}_cnt{w}"]
-        return (s[f"_{col}_sum{w}"] / cnt).where(cnt > 0)
+    def last_before(self, keys: pd.Series, dates: pd.Series) -> np.ndarray:
+        """Index of each key's last game strictly before its date; -1 when there is none."""
+        code = self.uniques.get_indexer(keys.astype(str))
+        day = _days(dates)
+        composite = self.codes.astype(np.int64) * 1_000_000 + self.days
+        idx = np.searchsorted(composite, code.astype(np.int64) * 1_000_000 + day, "left") - 1
+        ok = (code >= 0) & (idx >= 0)
+        ok[ok] &= self.codes[idx[ok]] == code[ok]
+        return np.where(ok, idx, -1)
 
-    out = s[["player_lookup", "game_date", "season_year"]].copy()
+    def _prefix(self, col: str) -> tuple[np.ndarray, np.ndarray]:
+        if col not in self._cum:
+            x = self.values[col]
+            present = ~np.isnan(x)
+            self._cum[col] = (np.r_[0.0, np.cumsum(np.where(present, x, 0.0))],
+                              np.r_[0.0, np.cumsum(present)])
+        return self._cum[col]
+
+    def window(self, col: str, idx: np.ndarray, lo: np.ndarray) -> tuple[np.ndarray, ...]:
+        """(sum, count of non-null) of `col` over rows lo..idx (inclusive); idx -1 = none."""
+        total, count = self._prefix(col)
+        ok = idx >= 0
+        hi = np.where(ok, idx + 1, 0)
+        lo = np.where(ok, lo, 0)
+        return total[hi] - total[lo], count[hi] - count[lo]
+
+    def last_n(self, idx: np.ndarray, n: int) -> np.ndarray:
+        """First row of the last-`n` window ending at idx, never before the key's first game."""
+        safe = np.maximum(idx, 0)
+        return np.maximum(safe - n + 1, self.start[safe])
+
+    def mean(self, col: str, idx: np.ndarray, lo: np.ndarray) -> np.ndarray:
+        total, count = self.window(col, idx, lo)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(count > 0, total / np.where(count > 0, count, 1), np.nan)
+
+    def gather(self, col: str, idx: np.ndarray, n: int) -> np.ndarray:
+        """The last `n` values ending at idx as a (rows, n) matrix, NaN outside the key."""
+        lags = idx[:, None] - np.arange(n)[None, :]
+        start = self.start[np.maximum(idx, 0)][:, None]
+        valid = (idx[:, None] >= 0) & (lags >= start)
+        return np.where(valid, self.values[col][np.clip(lags, 0, None)], np.nan)
+
+
+def _player_features(rows: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
+    """Player features for every row from the player's games strictly before the row's date."""
+    values = {c: _values(history, c) for c in _STATS}
+    values["season"] = season_start_year(history["game_date"]).astype(float)
+    log = GameLog(history["player_lookup"], history["game_date"], values)
+    # Season blocks: a new block starts at each key's first game and at each season change.
+    s = log.values["season"]
+    n = len(s)
+    first = np.r_[True, (log.codes[1:] != log.codes[:-1]) | (s[1:] != s[:-1])] if n else s > 0
+    season_start = np.maximum.accumulate(np.where(first, np.arange(n), 0)) if n else first
+
+    idx = log.last_before(rows["player_lookup"], rows["game_date"])
+    has = idx >= 0
+    safe = np.maximum(idx, 0)
+    row_season = season_start_year(rows["game_date"])
+    in_season = has & (s[safe] == row_season)
+    s_lo = season_start[safe]
+    out: dict[str, np.ndarray] = {}
     for w in (3, 5, 10, 20):
-        out[f"pts_avg_last{w}"] = avg("points", w)
-    out["pts_avg_season"] = avg("points", "_season")
-    out["pts_ewm_h5"] = h.groupby(player, sort=False)["points"].transform(
-        lambda x: x.ewm(halflife=EWM_HALFLIFE).mean())
-    roll = h.groupby(player, sort=False)["points"].rolling(10, min_periods=1)
-    out["pts_std_last10"] = roll.std().to_numpy()
-    out["pts_max_last10"] = roll.max().to_numpy()
-    out["pts_last_game"] = h["points"]
+        out[f"pts_avg_last{w}"] = log.mean("points", idx, log.last_n(idx, w))
     for w in (5, 10):
-        out[f"min_avg_last{w}"] = avg("minutes", w)
-        out[f"fga_avg_last{w}"] = avg("fga", w)
-    out["min_avg_season"] = avg("minutes", "_season")
-    out["min_last_game"] = h["minutes"]
-    out["usage_avg_last10"] = avg("usage_rate", 10)
-    out["usage_avg_season"] = avg("usage_rate", "_season")
-    out["fta_avg_last10"] = avg("fta", 10)
-    out["fg3a_avg_last10"] = avg("fg3a", 10)
-    shots10 = 2.0 * (s["_fga_sum10"] + 0.44 * s["_fta_sum10"])
-    out["ts_pct_last10"] = (s["_points_sum10"] / shots10).where(shots10 > 0)
-    out["pts_per_min_last10"] = (s["_points_sum10"] / s["_minutes_sum10"]).where(
-        s["_minutes_sum10"] > 0)
-    out["pts_per_min_season"] = (s["_points_sum_season"] / s["_minutes_sum_season"]).where(
-        s["_minutes_sum_season"] > 0)
-    out["games_played_season"] = n_season.astype(float)
-    out["_games_total"] = n.astype(float)
-    return out
+        out[f"min_avg_last{w}"] = log.mean("minutes", idx, log.last_n(idx, w))
+        out[f"fga_avg_last{w}"] = log.mean("fga", idx, log.last_n(idx, w))
+    lo10 = log.last_n(idx, 10)
+    out["usage_avg_last10"] = log.mean("usage_rate", idx, lo10)
+    out["fta_avg_last10"] = log.mean("fta", idx, lo10)
+    out["fg3a_avg_last10"] = log.mean("fg3a", idx, lo10)
+    pts10, _ = log.window("points", idx, lo10)
+    fga10, _ = log.window("fga", idx, lo10)
+    fta10, _ = log.window("fta", idx, lo10)
+    min10, _ = log.window("minutes", idx, lo10)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shots = 2.0 * (fga10 + 0.44 * fta10)
+        out["ts_pct_last10"] = np.where(has & (shots > 0), pts10 / shots, np.nan)
+        out["pts_per_min_last10"] = np.where(has & (min10 > 0), pts10 / min10, np.nan)
+    last10 = log.gather("points", idx, 10)
+    counts = (~np.isnan(last10)).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centred = last10 - np.nanmean(np.where(counts[:, None] > 0, last10, 0.0), axis=1)[:, None]
+        var = np.nansum(centred ** 2, axis=1) / np.where(counts > 1, counts - 1, 1)
+    out["pts_std_last10"] = np.where(counts > 1, np.sqrt(var), np.nan)
+    out["pts_max_last10"] = np.where(counts > 0, np.nanmax(np.where(
+        np.isnan(last10), -np.inf, last10), axis=1), np.nan)
+    recent = log.gather("points", idx, EWM_GAMES)
+    weights = 0.5 ** (np.arange(EWM_GAMES) / EWM_HALFLIFE)
+    w = np.where(np.isnan(recent), 0.0, weights[None, :])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["pts_ewm_h5"] = np.where(has, np.nansum(np.nan_to_num(recent) * w, axis=1)
+                                     / w.sum(axis=1), np.nan)
+    out["pts_last_game"] = np.where(has, log.values["points"][safe], np.nan)
+    out["min_last_game"] = np.where(has, log.values["minutes"][safe], np.nan)
+
+    season_idx = np.where(in_season, idx, -1)
+    out["pts_avg_season"] = log.mean("points", season_idx, s_lo)
+    out["min_avg_season"] = log.mean("minutes", season_idx, s_lo)
+    out["usage_avg_season"] = log.mean("usage_rate", season_idx, s_lo)
+    pts_s, games_s = log.window("points", season_idx, s_lo)
+    min_s, _ = log.window("minutes", season_idx, s_lo)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["pts_per_min_season"] = np.where(in_season & (min_s > 0), pts_s / min_s, np.nan)
+    out["games_played_season"] = np.where(in_season, games_s, 0.0)
+
+    # The previous season: the block just before this season's, or the last block itself when
+    # the date opens a new season.
+    prev_end = np.where(in_season, s_lo - 1, idx)
+    prev_ok = has & (prev_end >= log.start[safe])
+    pe = np.maximum(prev_end, 0)
+    prev_ok &= s[pe] == row_season - 1
+    out["pts_avg_prev_season"] = log.mean("points", np.where(prev_ok, pe, -1), season_start[pe])
+    out["last_game_date"] = np.where(has, log.days[safe], np.iinfo(np.int64).min)
+    return pd.DataFrame(out, index=rows.index)
 
 
-SEASON_FEATURES = ("pts_avg_season", "min_avg_season", "usage_avg_season", "pts_per_min_season")
-
-
-def season_averages(history: pd.DataFrame) -> pd.DataFrame:
-    """Full-season points average per (player, season start year), for the next season's rows."""
-    h = pd.DataFrame({"player_lookup": history["player_lookup"].astype(str),
-                      "season_year": season_start_year(history["game_date"]),
-                      "points": pd.to_numeric(history["points"]).astype(float)})
-    return h.groupby(["player_lookup", "season_year"], as_index=False).agg(
-        pts_avg_prev_season=("points", "mean"))
-
-
-def team_states(offense: pd.DataFrame, defense: pd.DataFrame) -> pd.DataFrame:
-    """Per team game: the team's pace/offense and what it allowed, over its last TEAM_WINDOW."""
-    def rolled(frame: pd.DataFrame, spec: dict[str, str]) -> pd.DataFrame:
-        f = frame[["team_abbr", "game_date", *spec]].copy()
-        f["team_abbr"] = f["team_abbr"].astype(str)
-        f["game_date"] = pd.to_datetime(f["game_date"]).astype("datetime64[ns]")
-        f = f.sort_values(["team_abbr", "game_date"], kind="stable").reset_index(drop=True)
-        out = f[["team_abbr", "game_date"]].copy()
-        grp = f.groupby("team_abbr", sort=False)
+def _team_features(rows: pd.DataFrame, offense: pd.DataFrame,
+                   defense: pd.DataFrame) -> pd.DataFrame:
+    """Own team's pace/offense and the opponent's defense over their last TEAM_WINDOW games."""
+    out: dict[str, np.ndarray] = {}
+    for frame, key, spec, date_col in (
+        (offense, "team_abbr", {"pace": "team_pace_last15",
+                                "offensive_rating": "team_off_rating_last15"}, "_team_day"),
+        (defense, "opponent_abbr", {"defensive_rating": "opp_def_rating_last15",
+                                    "pace": "opp_pace_last15",
+                                    "points_allowed": "opp_pts_allowed_last15"}, "_opp_day"),
+    ):
+        if frame.empty:
+            for name in spec.values():
+                out[name] = np.full(len(rows), np.nan)
+            out[date_col] = np.full(len(rows), np.iinfo(np.int64).min)
+            continue
+        log = GameLog(frame["team_abbr"], frame["game_date"],
+                      {c: _values(frame, c) for c in spec})
+        idx = log.last_before(rows[key], rows["game_date"])
+        lo = log.last_n(idx, TEAM_WINDOW)
         for col, name in spec.items():
-            out[name] = grp[col].transform(
-                lambda x: pd.to_numeric(x).astype(float).rolling(TEAM_WINDOW, min_periods=1)
-                .mean())
-        return out
-
-    off = rolled(offense, {"pace": "team_pace_last15", "offensive_rating":
-                           "team_off_rating_last15"})
-    dfn = rolled(defense, {"defensive_rating": "opp_def_rating_last15", "pace":
-                           "opp_pace_last15", "points_allowed": "opp_pts_allowed_last15"})
-    return off.merge(dfn, on=["team_abbr", "game_date"], how="outer")
-
-
-def _as_of(rows: pd.DataFrame, states: pd.DataFrame, left_by: str, right_by: str,
-           date_name: str) -> pd.DataFrame:
-    """Each row's latest state strictly before its game date (no same-day data)."""
-    states = states.rename(columns={"game_date": date_name, right_by: left_by})
-    merged = pd.merge_asof(
-        rows.sort_values("game_date", kind="stable"),
-        states.sort_values(date_name, kind="stable"),
-        left_on="game_date", right_on=date_name, by=left_by,
-        allow_exact_matches=False, direction="backward",
-    )
-    return merged
+            out[name] = log.mean(col, idx, lo)
+        out[date_col] = np.where(idx >= 0, log.days[np.maximum(idx, 0)], np.iinfo(np.int64).min)
+    return pd.DataFrame(out, index=rows.index)
 
 
 def build_feature_rows(context: pd.DataFrame, history: pd.DataFrame, offense: pd.DataFrame,
@@ -169,7 +234,8 @@ def build_feature_rows(context: pd.DataFrame, history: pd.DataFrame, offense: pd
     """Feature rows for every (date, player) in `context`, each from games before its date.
 
     `history` is player_game_summary, `offense`/`defense` the team summaries; all may include
-    dates on or after a context date (a range backfill): the as-of joins cut them per row.
+    dates on or after a context date (a range backfill): each row reads only its keys' last
+    games strictly before its own date.
     """
     if context.empty:
         return pd.DataFrame()
@@ -178,35 +244,20 @@ def build_feature_rows(context: pd.DataFrame, history: pd.DataFrame, offense: pd
                        player_lookup=rows["player_lookup"].astype(str),
                        team_abbr=rows["team_abbr"].astype(str),
                        opponent_abbr=rows["opponent_abbr"].astype(str))
-    rows["_row"] = np.arange(len(rows))
-    rows["_season_year"] = season_start_year(rows["game_date"])
-
     if len(history):
-        rows = _as_of(rows, player_states(history), "player_lookup", "player_lookup",
-                      "last_game_date")
-        new_season = rows["season_year"] != rows["_season_year"]
-        rows.loc[new_season, list(SEASON_FEATURES)] = np.nan
-        rows.loc[new_season, "games_played_season"] = 0.0
-        prev = season_averages(history).rename(columns={"season_year": "_prev_year"})
-        rows["_prev_year"] = rows["_season_year"] - 1
-        rows = rows.merge(prev, on=["player_lookup", "_prev_year"], how="left")
+        players = _player_features(rows, history)
     else:
-        rows["last_game_date"] = pd.NaT
-        rows["pts_avg_prev_season"] = np.nan
-
-    teams = team_states(offense, defense) if len(offense) and len(defense) else pd.DataFrame(
-        columns=["team_abbr", "game_date", "team_pace_last15", "team_off_rating_last15",
-                 "opp_def_rating_last15", "opp_pace_last15", "opp_pts_allowed_last15"])
-    teams = teams.astype({"game_date": "datetime64[ns]", "team_abbr": str})
-    own = teams[["team_abbr", "game_date", "team_pace_last15", "team_off_rating_last15"]]
-    opp = teams[["team_abbr", "game_date", "opp_def_rating_last15", "opp_pace_last15",
-                 "opp_pts_allowed_last15"]]
-    rows = _as_of(rows, own, "team_abbr", "team_abbr", "_team_date")
-    rows = _as_of(rows, opp, "opponent_abbr", "team_abbr", "_opp_date")
-    rows = rows.sort_values("_row", kind="stable").reset_index(drop=True)
-
-    rows["source_max_game_date"] = rows[["last_game_date", "_team_date", "_opp_date"]].max(
-        axis=1)
+        players = pd.DataFrame({c: np.nan for c in PLAYER_FEATURES}, index=rows.index).assign(
+            games_played_season=0.0, last_game_date=np.iinfo(np.int64).min)
+    teams = _team_features(rows, offense, defense)
+    rows = pd.concat([rows.drop(columns=[c for c in players if c in rows.columns]), players,
+                      teams], axis=1)
+    source_days = rows[["last_game_date", "_team_day", "_opp_day"]].to_numpy().max(axis=1)
+    for col, days in (("last_game_date", rows["last_game_date"].to_numpy()),
+                      ("source_max_game_date", source_days)):
+        rows[col] = pd.Series(np.where(days == np.iinfo(np.int64).min, np.datetime64("NaT"),
+                                       days.astype("datetime64[D]")), index=rows.index).astype(
+            "datetime64[ns]")
     rows["days_since_last_game"] = (rows["game_date"] - rows["last_game_date"]).dt.days
     rows["is_back_to_back"] = (rows["days_since_last_game"] == 1).astype(float).where(
         rows["days_since_last_game"].notna())
@@ -216,12 +267,12 @@ def build_feature_rows(context: pd.DataFrame, history: pd.DataFrame, offense: pd
     rows["points_line"] = pd.to_numeric(rows["points_line"]).astype(float)
     rows["line_minus_avg10"] = rows["points_line"] - rows["pts_avg_last10"]
     rows["line_minus_season"] = rows["points_line"] - rows["pts_avg_season"]
-    rows["games_played_season"] = rows["games_played_season"].fillna(0.0)
+    if "games_played_season" in rows:
+        rows["games_played_season"] = rows["games_played_season"].fillna(0.0)
     for f in FEATURES:
-        rows[f] = pd.to_numeric(rows[f], errors="coerce").astype(float)
+        rows[f] = pd.to_numeric(rows[f], errors="coerce").astype(float) if f in rows else np.nan
     rows["feature_version"] = FEATURE_VERSION
     rows["feature_count"] = len(FEATURES)
     rows["completeness"] = rows[list(REQUIRED_FEATURES)].notna().mean(axis=1)
     rows["created_at"] = created_at
-    return rows.drop(columns=[c for c in rows.columns if c.startswith("_")] + ["season_year"],
-                     errors="ignore")
+    return rows.drop(columns=[c for c in rows.columns if c.startswith("_")])
