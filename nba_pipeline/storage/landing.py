@@ -115,7 +115,7 @@ class LocalLandingStore(LandingStore):
 
     def _path(self, key: str) -> Path:
         path = (Path(self.base_dir) / key).resolve()
-        if not str(path).startswith(str(Path(self.base_dir).resolve())):
+        if not path.is_relative_to(Path(self.base_dir).resolve()):
             raise ValueError(f"landing key {key!r} escapes the landing folder")
         return path
 

@@ -120,5 +120,7 @@ def test_local_store_hides_temp_files_and_refuses_escaping_keys(tmp_path: Path) 
     assert store.list_since("a/", None, 10) == (["a/b/c.json"], "a/b/c.json")
     with pytest.raises(ValueError, match="escapes"):
         store.write_bytes("../outside.json", b"x")
+    with pytest.raises(ValueError, match="escapes"):  # a sibling folder sharing the name prefix
+        store.write_bytes(f"../{tmp_path.name}-other/x.json", b"x")
     with pytest.raises(ValueError, match="limit"):
         store.list_since("", None, 0)
