@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install demo test lint dev bench health clean emulators
+.PHONY: install demo test lint dev bench health clean emulators chromium
 
 $(STAMP): setup.py pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ $(BQ_VENV)/.installed: Makefile
 
 emulators: $(BQ_VENV)/.installed
 
+# Headless Chromium + its driver for the UI test (nba_pipeline_tests/ui): Debian's packages,
+# never a browser download.
+chromium:
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
+
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
 	cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
@@ -35,7 +41,7 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 demo: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/nba-pipeline demo
 
-test: install emulators
+test: install emulators chromium
 	$(BIN)/ruff check nba_pipeline nba_pipeline_tests bench
 	$(BIN)/python -m pytest -q --cov=nba_pipeline --cov-report=term --cov-fail-under=80
 
