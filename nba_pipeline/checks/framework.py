@@ -60,7 +60,10 @@ def evaluate(
     inputs: Mapping[str, pd.DataFrame] | None = None,
 ) -> Iterator[AssetCheckResult]:
     for check in checks:
-        outcome = check.fn(frame, inputs or {})
+        try:
+            outcome = check.fn(frame, inputs or {})
+        except Exception as exc:  # a check that crashes fails; it never passes on error
+            outcome = Outcome(False, {"error": f"{type(exc).__name__}: {exc}"[:500]})
         metadata = {"partition": partition, "rows_checked": len(frame),
                     "threshold": check.threshold or check.description, **outcome.metadata}
         yield AssetCheckResult(

@@ -266,3 +266,19 @@ def test_schema_check_names_wrong_types_and_nulls(table):
     assert out.metadata["wrong_types"] == [{"column": "points", "ddl_type": "INT64",
                                             "expected": "Int64", "actual": "float64"}]
     assert out.metadata["nulls_in_required_columns"] == {"player_name": 1}
+
+
+def test_a_crashing_check_fails_instead_of_passing(table):
+    from dagster import AssetKey
+
+    from nba_pipeline.checks.framework import evaluate
+
+    def broken(frame: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> Outcome:
+        return Outcome(bool(frame["no_such_column"].all()))
+
+    (result,) = evaluate(AssetKey(["nba_raw", "player_boxscores"]),
+                         [Check("broken", "never passes on error", broken, blocking=True)],
+                         day(table(BOX)), "2024-03-05")
+    assert not result.passed
+    assert "KeyError" in result.metadata["error"].value
+    assert result.metadata["partition"].value == "2024-03-05"
