@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
@@ -41,6 +41,7 @@ from nba_pipeline.storage.schema import (
     table_schema,
 )
 
+T = TypeVar("T")
 CONFLICT_RETRIES = 8
 LOCK_RETRIES = 160  # delays double from 0.1 s up to a 5 s cap, with jitter: ~10 minutes in all
 LOCK_MAX_DELAY_S = 5.0
@@ -55,21 +56,33 @@ def _lock_delays() -> Iterator[float]:
         delay = min(LOCK_MAX_DELAY_S, delay * 2)
 
 
+def retry_conflicts(fn: Callable[[], T]) -> T:
+    """Run `fn`, retrying DuckDB write-write conflicts between connections of one process
+    (two runs creating the same schema or table, or replacing slices of one table, at once)."""
+    for attempt in range(CONFLICT_RETRIES):
+        try:
+            return fn()
+        except duckdb.TransactionException:
+            time.sleep(min(5.0, 0.05 * 2 ** attempt) * random.uniform(0.5, 1.0))
+    return fn()
+
+
+def create_table(connection: duckdb.DuckDBPyConnection, schema: TableSchema) -> None:
+    def create() -> None:
+        connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema.dataset}")
+        connection.execute(duckdb_create_statement(schema))
+
+    retry_conflicts(create)
+
+
 class SchemaDuckDBPandasTypeHandler(DuckDBPandasTypeHandler):
     def handle_output(
         self, context: OutputContext, table_slice: TableSlice, obj: pd.DataFrame, connection
     ) -> None:
         schema = table_schema(f"{table_slice.schema}.{table_slice.table}")
-        connection.execute(duckdb_create_statement(schema))
         frame = conform(obj, schema.name, allow_missing=True)
-        for attempt in range(CONFLICT_RETRIES + 1):
-            try:
-                self._replace(connection, table_slice, schema, frame)
-                break
-            except duckdb.TransactionException:
-                if attempt == CONFLICT_RETRIES:
-                    raise
-                time.sleep(min(5.0, 0.05 * 2 ** attempt) * random.uniform(0.5, 1.0))
+        create_table(connection, schema)
+        retry_conflicts(lambda: self._replace(connection, table_slice, schema, frame))
         context.add_output_metadata(
             {
                 "dagster/partition_row_count" if context.has_partition_key else "dagster/row_count":
@@ -105,9 +118,7 @@ class SchemaDuckDBPandasTypeHandler(DuckDBPandasTypeHandler):
     def load_input(
         self, context: InputContext, table_slice: TableSlice, connection
     ) -> pd.DataFrame:
-        schema = table_schema(f"{table_slice.schema}.{table_slice.table}")
-        connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema.dataset}")
-        connection.execute(duckdb_create_statement(schema))
+        create_table(connection, table_schema(f"{table_slice.schema}.{table_slice.table}"))
         return normalize_loaded(super().load_input(context, table_slice, connection))
 
 
@@ -117,6 +128,12 @@ class WarehouseDuckDbClient(DuckDbClient):
     @staticmethod
     def delete_table_slice(context: OutputContext, table_slice: TableSlice, connection) -> None:
         return None
+
+    @staticmethod
+    def ensure_schema_exists(context: OutputContext, table_slice: TableSlice,
+                             connection) -> None:
+        """Schema and table from the DDL (the stock one creates only the schema, unretried)."""
+        create_table(connection, table_schema(f"{table_slice.schema}.{table_slice.table}"))
 
     @staticmethod
     @contextmanager
