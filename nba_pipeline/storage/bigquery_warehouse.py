@@ -164,7 +164,11 @@ class WarehouseBigQueryClient(BigQueryClient):
         try:
             connection.get_table(f"{table_slice.database}.{name}")
         except gexc.NotFound:
-            apply_ddl(connection, table_slice.database, [name])
+            try:
+                apply_ddl(connection, table_slice.database, [name])
+            except (gexc.Conflict, gexc.BadRequest):
+                # Another run created it at the same moment: fine if the table is there now.
+                connection.get_table(f"{table_slice.database}.{name}")
         self._ensured.add(name)
 
     @staticmethod
