@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -15,7 +17,9 @@ from nba_pipeline.automation.landing_sensor import (
     landing_sensor,
     plan_landing_runs,
 )
-from nba_pipeline.storage.landing import LocalLandingStore
+from nba_pipeline.storage.gcs_landing import GCSLandingStore
+from nba_pipeline.storage.landing import LandingStore, LocalLandingStore
+from nba_pipeline_tests.emulators import Emulator, start_fake_gcs, stop
 
 # 2024-03-06 15:00 ET: partitions exist through 2024-03-06; the watched window is 02-28..03-06.
 NOW = datetime(2024, 3, 6, 20, 0, tzinfo=timezone.utc)
@@ -24,17 +28,38 @@ LINES = AssetKey(["nba_raw", "player_prop_lines"])
 SCHEDULE = AssetKey(["nba_raw", "schedule"])
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> LocalLandingStore:
-    return LocalLandingStore(base_dir=str(tmp_path / "landing"))
+@pytest.fixture(scope="module")
+def fake_gcs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    emulator = start_fake_gcs(tmp_path_factory.mktemp("fake-gcs"))
+    yield emulator
+    stop(emulator)
 
 
-def tick(store: LocalLandingStore, cursor: SensorCursor) -> tuple[list, SensorCursor, dict]:
+@pytest.fixture(params=["local", "gcs"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> LandingStore:
+    """The same tests on a local folder and on a GCS bucket (fake-gcs-server on loopback)."""
+    if request.param == "local":
+        return LocalLandingStore(base_dir=str(tmp_path / "landing"))
+    endpoint = request.getfixturevalue("fake_gcs").endpoint
+    bucket = f"landing-{uuid.uuid4().hex[:10]}"
+    gcs = GCSLandingStore(bucket=bucket, prefix="landing", project="test",
+                          emulator_endpoint=endpoint)
+    gcs.client().create_bucket(bucket)
+    return gcs
+
+
+def touch(store: LandingStore, key: str) -> None:
+    """A local rewrite within the same clock tick keeps mtime: move it (GCS bumps generation)."""
+    if isinstance(store, LocalLandingStore):
+        os.utime(store._path(key), ns=(time.time_ns(), time.time_ns()))
+
+
+def tick(store: LandingStore, cursor: SensorCursor) -> tuple[list, SensorCursor, dict]:
     plan = plan_landing_runs(store, cursor, now=NOW)
     return plan.run_requests, plan.cursor, plan.rejected
 
 
-def started(store: LocalLandingStore, now: datetime | None = NOW) -> SensorCursor:
+def started(store: LandingStore, now: datetime | None = NOW) -> SensorCursor:
     """The sensor's first tick: whatever is already in the store is its baseline."""
     plan = plan_landing_runs(store, SensorCursor(), now=now)
     assert plan.run_requests == [] and plan.cursor.synced
@@ -88,9 +113,8 @@ def test_corrected_file_is_requested_again_with_a_new_run_key(store):
     assert second.partition_key == "2024-03-01"
     assert second.run_key != first.run_key
     # The same key rewritten in place with new content (GCS overwrite): a new version, a new run.
-    time.sleep(0.01)
     store.write_bytes(fix, b"corrected again")
-    os.utime(store._path(fix), ns=(time.time_ns(), time.time_ns()))
+    touch(store, fix)
     forgotten = SensorCursor(sweep=cursor.sweep, latest=cursor.latest, synced=True)
     third = plan_landing_runs(store, forgotten, now=NOW).run_requests
     assert [r.partition_key for r in third] == ["2024-03-01", "2024-03-05"]
