@@ -23,7 +23,7 @@ def evaluate(name: str, tick: datetime) -> str:
     with DagsterInstance.ephemeral() as instance:
         context = build_schedule_context(instance=instance, scheduled_execution_time=tick,
                                          repository_def=DEFS.get_repository_def())
-        (request,) = DEFS.get_schedule_def(name).evaluate_tick(context).run_requests
+        (request,) = DEFS.resolve_schedule_def(name).evaluate_tick(context).run_requests
     return request.partition_key
 
 
