@@ -39,8 +39,6 @@ from typing import Any
 LEGACY_DAY_S = 52 * 60  # the replaced pipeline: about 52 minutes per game day
 LEGACY_TARGET_DAY_S = 18 * 60
 HISTORY_GROUPS = ("landing", "raw", "analytics", "precompute")
-PLAYER_HISTORY_DAYS = 550  # as nba_pipeline.assets.features (kept in sync by a smoke test)
-TEAM_HISTORY_DAYS = 60
 
 Range = tuple[str, str]
 
@@ -60,6 +58,8 @@ class Plan:
     history_sample_days: tuple[str, ...]  # inside scaling[0]: landing..precompute per partition
     feature_date: str
     naive_player_limit: int | None  # None: loop over every player of the date
+    one_process: bool = False  # quick plan: every stage in ONE child (RSS is then the whole)
+    instance: str = "disk"  # "memory" (quick plan): no sqlite event log, faster, less realistic
 
 
 FULL = Plan(
@@ -79,7 +79,7 @@ FULL = Plan(
 # "season", one sample day each, ten players in the naive loop. Checks the harness, not speed.
 QUICK = Plan(
     name="quick",
-    scaling=((1, ("2024-02-01", "2024-02-25")),),
+    scaling=((1, ("2024-01-29", "2024-02-25")),),
     history_seasons=1,
     season=("2024-02-26", "2024-02-27"),
     day="2024-02-27",
@@ -88,6 +88,8 @@ QUICK = Plan(
     history_sample_days=("2024-02-22",),
     feature_date="2024-02-27",
     naive_player_limit=10,
+    one_process=True,
+    instance="memory",
 )
 PLANS = {"full": FULL, "quick": QUICK}
 
@@ -112,10 +114,12 @@ def _defs(home: Path) -> Any:
     return build_definitions(resources=local_resources(home))
 
 
-def _instance() -> Any:
+def _instance(kind: str = "disk") -> Any:
+    """`disk`: the bench's temp DAGSTER_HOME (sqlite run/event storage, as `make demo` and
+    `dagster dev` record runs); `memory`: an ephemeral in-memory instance."""
     from dagster import DagsterInstance
 
-    return DagsterInstance.get()  # DAGSTER_HOME is the bench's temp folder (set by the parent)
+    return DagsterInstance.ephemeral() if kind == "memory" else DagsterInstance.get()
 
 
 def _timed_run(defs: Any, instance: Any, start: date, end: date,
@@ -126,16 +130,16 @@ def _timed_run(defs: Any, instance: Any, start: date, end: date,
     from nba_pipeline.runner import run_range
 
     selection = AssetSelection.groups(*groups) if groups else None
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     result = run_range(defs, start, end, selection=selection, instance=instance)
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     if not result.success:
         raise RuntimeError(f"bench run {start}..{end} failed: {result.failure}")
     steps: dict[str, float] = {}
     for record in instance.all_logs(result.run_id, of_type=DagsterEventType.STEP_SUCCESS):
         event = record.dagster_event
         steps[event.step_key] = event.event_specific_data.duration_ms / 1000.0
-    return {"wall_s": wall, "steps_s": sum(steps.values()), "steps": steps,
+    return {"wall_s": wall, "cpu_s": cpu, "steps_s": sum(steps.values()), "steps": steps,
             "checks_passed": result.checks_passed, "checks_failed": len(result.checks_failed),
             "checks_warned": len(result.checks_warned)}
 
@@ -157,6 +161,7 @@ def _vectorized_features(home: Path, first: date, end: date) -> tuple[Any, float
     does: one query per input table over the whole window, then build_feature_rows."""
     import pandas as pd
 
+    from nba_pipeline.assets.features import PLAYER_HISTORY_DAYS, TEAM_HISTORY_DAYS
     from nba_pipeline.features.feature_store import build_feature_rows
 
     started = time.perf_counter()
@@ -184,6 +189,7 @@ def _naive_features(home: Path, day: date, limit: int | None) -> tuple[Any, floa
     are read once (the legacy cost was the per-player queries, which this reproduces)."""
     import pandas as pd
 
+    from nba_pipeline.assets.features import PLAYER_HISTORY_DAYS, TEAM_HISTORY_DAYS
     from nba_pipeline.features.feature_store import build_feature_rows
 
     started = time.perf_counter()
@@ -232,7 +238,7 @@ def stage_backfill(spec: dict[str, Any]) -> dict[str, Any]:
     home = Path(spec["home"])
     start, end = _d(spec["start"]), _d(spec["end"])
     defs = _defs(home)
-    run = _timed_run(defs, _instance(), start, end, HISTORY_GROUPS)
+    run = _timed_run(defs, _instance(spec["instance"]), start, end, HISTORY_GROUPS)
     rows, seconds, _ = _vectorized_features(home, start, end + timedelta(days=1))
     con = _connect(home)
     try:
@@ -249,7 +255,7 @@ def stage_backfill(spec: dict[str, Any]) -> dict[str, Any]:
 def stage_season(spec: dict[str, Any]) -> dict[str, Any]:
     home = Path(spec["home"])
     start, end = _d(spec["start"]), _d(spec["end"])
-    run = _timed_run(_defs(home), _instance(), start, end)
+    run = _timed_run(_defs(home), _instance(spec["instance"]), start, end)
     con = _connect(home)
     try:
         game_days, player_games = con.execute(
@@ -272,10 +278,12 @@ def stage_day(spec: dict[str, Any]) -> dict[str, Any]:
     day = _d(spec["day"])
     started = time.perf_counter()
     defs = _defs(home)
-    instance = _instance()
+    instance = _instance(spec["instance"])
     setup = time.perf_counter() - started
     cold = _timed_run(defs, instance, day, day)
     warm = [_timed_run(defs, instance, day, day) for _ in range(spec["warm_repeats"])]
+    memory = _instance("memory")
+    in_memory = [_timed_run(defs, memory, day, day) for _ in range(max(spec["warm_repeats"], 1))]
     per_partition = [_timed_run(defs, instance, _d(d), _d(d)) for d in spec["sample_days"]]
     history_per_partition = [_timed_run(defs, instance, _d(d), _d(d), HISTORY_GROUPS)
                              for d in spec["history_sample_days"]]
@@ -285,7 +293,8 @@ def stage_day(spec: dict[str, Any]) -> dict[str, Any]:
     naive_rows, naive_s, players = _naive_features(home, feature_date, spec["naive_limit"])
     vec_rows = vectorized[0][0]
     return {
-        "setup_s": setup, "cold": cold, "warm": warm, "per_partition": per_partition,
+        "setup_s": setup, "cold": cold, "warm": warm, "in_memory": in_memory,
+        "per_partition": per_partition,
         "history_per_partition": history_per_partition,
         "feature_store": {
             "date": feature_date.isoformat(), "players": len(vec_rows),
@@ -298,8 +307,14 @@ def stage_day(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def stage_sequence(spec: dict[str, Any]) -> dict[str, Any]:
+    """Several stages one after another in this process (the quick plan)."""
+    return {"results": [STAGES[name](sub) for name, sub in spec["stages"]]}
+
+
 STAGES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "backfill": stage_backfill, "season": stage_season, "day": stage_day,
+    "sequence": stage_sequence,
 }
 
 
@@ -366,36 +381,49 @@ def run_bench(plan: Plan, log: Callable[[str], None], keep: Path | None = None
     env = BenchEnv(workdir, dagster_home, log)
     info = machine()
     started = time.perf_counter()
+    homes = {seasons: workdir / f"home_{seasons}" for seasons, _ in plan.scaling}
+    if plan.history_seasons not in homes:
+        raise ValueError(f"plan {plan.name}: no scaling row leaves the season's history")
+    history_home = str(homes[plan.history_seasons])
+    stages: list[tuple[str, dict[str, Any], str]] = [
+        ("backfill", {"home": str(homes[seasons]), "start": first, "end": last,
+                      "instance": plan.instance},
+         f"scaling: {seasons} season(s) {first}..{last}, landing..precompute, one run")
+        for seasons, (first, last) in plan.scaling]
+    stages.append(("season", {"home": history_home, "start": plan.season[0],
+                              "end": plan.season[1], "instance": plan.instance},
+                   f"season: {plan.season[0]}..{plan.season[1]}, every asset, one run "
+                   f"(on {plan.history_seasons} season(s) of history)"))
+    stages.append(("day", {"home": history_home, "day": plan.day, "instance": plan.instance,
+                           "warm_repeats": plan.warm_repeats,
+                           "sample_days": list(plan.sample_days),
+                           "history_sample_days": list(plan.history_sample_days),
+                           "feature_date": plan.feature_date,
+                           "naive_limit": plan.naive_player_limit},
+                   f"day {plan.day} end to end, per-partition sample runs, feature store on "
+                   f"{plan.feature_date}"))
     try:
-        scaling, history_home = [], None
-        for seasons, (first, last) in plan.scaling:
-            home = workdir / f"home_{seasons}"
-            log(f"scaling: {seasons} season(s) {first}..{last}, landing..precompute, one run")
-            out = env.run("backfill", {"home": str(home), "start": first, "end": last})
+        if plan.one_process:
+            log("all stages in one child process: " + "; ".join(m for _, _, m in stages))
+            outs = env.run("sequence", {"home": history_home, "stages": [
+                [name, spec] for name, spec, _ in stages]})["results"]
+        else:
+            outs = []
+            for name, spec, message in stages:
+                log(message)
+                outs.append(env.run(name, spec))
+        scaling = []
+        for (seasons, (first, last)), out in zip(plan.scaling, outs, strict=False):
             scaling.append({"seasons": seasons, "start": first, "end": last,
                             "backfill_s": round(out["backfill"]["wall_s"], 2),
                             "backfill_steps_s": round(out["backfill"]["steps_s"], 2),
+                            "backfill_cpu_s": round(out["backfill"]["cpu_s"], 2),
                             "feature_store_s": round(out["feature_store_s"], 3),
                             "feature_rows": out["feature_rows"],
                             "player_games": out["player_games"],
                             "game_days": out["game_days"],
                             "peak_rss_mb": out["peak_rss_mb"]})
-            if seasons == plan.history_seasons:
-                history_home = home
-        if history_home is None:
-            raise ValueError(f"plan {plan.name}: no scaling row leaves the season's history")
-        log(f"season: {plan.season[0]}..{plan.season[1]}, every asset, one run "
-            f"(on {plan.history_seasons} season(s) of history)")
-        season = env.run("season", {"home": str(history_home), "start": plan.season[0],
-                                    "end": plan.season[1]})
-        log(f"day {plan.day} end to end, {len(plan.sample_days)} per-partition runs, "
-            f"feature store on {plan.feature_date}")
-        day = env.run("day", {"home": str(history_home), "day": plan.day,
-                              "warm_repeats": plan.warm_repeats,
-                              "sample_days": list(plan.sample_days),
-                              "history_sample_days": list(plan.history_sample_days),
-                              "feature_date": plan.feature_date,
-                              "naive_limit": plan.naive_player_limit})
+        season, day = outs[-2], outs[-1]
     finally:
         if keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -407,6 +435,7 @@ def summarize(plan: Plan, info: dict[str, Any], scaling: list[dict[str, Any]],
               season: dict[str, Any], day: dict[str, Any], total_s: float) -> dict[str, Any]:
     warm = day["warm"] or [day["cold"]]
     day_run = min(warm, key=lambda r: r["wall_s"])
+    mem_run = min(day["in_memory"], key=lambda r: r["wall_s"])
     season_run = season["run"]
     game_days = max(season["game_days"], 1)
     single_per_day = season_run["wall_s"] / game_days
@@ -423,12 +452,17 @@ def summarize(plan: Plan, info: dict[str, Any], scaling: list[dict[str, Any]],
     naive_full_s = fs["naive_s"] * fs["players"] / max(fs["naive_players"], 1)
     return {
         "plan": plan.name,
+        "instance": plan.instance,
         "machine": info,
         "bench_total_s": round(total_s, 1),
         "day": plan.day,
         "day_wall_s": round(day_run["wall_s"], 3),
         "day_asset_code_s": round(day_run["steps_s"], 3),
         "day_dagster_overhead_s": round(day_run["wall_s"] - day_run["steps_s"], 3),
+        "day_cpu_s": round(day_run["cpu_s"], 3),
+        "day_in_memory_wall_s": round(mem_run["wall_s"], 3),
+        "day_in_memory_asset_code_s": round(mem_run["steps_s"], 3),
+        "day_in_memory_cpu_s": round(mem_run["cpu_s"], 3),
         "day_cold_wall_s": round(day["cold"]["wall_s"], 3),
         "day_setup_s": round(day["setup_s"], 3),
         "day_steps_s": {k: round(v, 3) for k, v in sorted(
@@ -443,6 +477,7 @@ def summarize(plan: Plan, info: dict[str, Any], scaling: list[dict[str, Any]],
                 season_run["steps"].items(), key=lambda kv: -kv[1])}},
         "season_backfill_s": round(season_run["wall_s"], 2),
         "season_asset_code_s": round(season_run["steps_s"], 2),
+        "season_cpu_s": round(season_run["cpu_s"], 2),
         "single_run_per_day_s": round(single_per_day, 3),
         "per_partition_sample_days": list(plan.sample_days),
         "per_partition_per_day_s": round(partition_per_day, 3),
@@ -506,6 +541,10 @@ def table(results: dict[str, Any]) -> str:
         ("  Dagster overhead", f"{r['day_dagster_overhead_s']:.2f} s",
          f"of {r['day_wall_s']:.2f} s wall",
          f"{r['day_dagster_overhead_s'] / r['day_wall_s']:.0%}", ""),
+        ("  CPU time of that run", f"{r['day_cpu_s']:.2f} s", "", "", ""),
+        ("  same day, in-memory instance", f"{r['day_in_memory_wall_s']:.2f} s",
+         f"code {r['day_in_memory_asset_code_s']:.2f} s, CPU {r['day_in_memory_cpu_s']:.2f} s",
+         _ratio(r["day_wall_s"], r["day_in_memory_wall_s"]), ""),
         ("  cold (fresh process)", f"{r['day_cold_wall_s']:.2f} s",
          f"legacy target {LEGACY_TARGET_DAY_S // 60} min",
          _ratio(LEGACY_TARGET_DAY_S, r["day_cold_wall_s"]), ""),
@@ -513,6 +552,8 @@ def table(results: dict[str, Any]) -> str:
          f"{s['player_games']:,} player-games)", f"{r['season_backfill_s']:.1f} s",
          f"per-partition {r['per_partition_extrapolated_season_s']:.0f} s (extrapolated)",
          _ratio(r["per_partition_extrapolated_season_s"], r["season_backfill_s"]), "< 90 s"),
+        ("  CPU time / asset code of that run", f"{r['season_cpu_s']:.1f} s",
+         f"asset code {r['season_asset_code_s']:.1f} s", "", ""),
         ("  per game day", f"{r['single_run_per_day_s']:.3f} s",
          f"{r['per_partition_per_day_s']:.2f} s per partition run "
          f"(mean of {len(r['per_partition_sample_days'])})",
