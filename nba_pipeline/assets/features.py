@@ -14,15 +14,14 @@ from nba_pipeline.assets.common import (
 )
 from nba_pipeline.checks.features import FEATURE_STORE_CHECKS
 from nba_pipeline.checks.framework import evaluate, specs
+from nba_pipeline.features import feature_store
 from nba_pipeline.features.feature_store import FEATURE_VERSION, FEATURES, build_feature_rows
 from nba_pipeline.partitions import history
 
 FEATURE_STORE = "nba_precompute.ml_feature_store_v2"
-# Three seasons back (~27k player rows a season): the previous season's average needs a full
-# prior season, and a range pass over all history (model-report) sees the same games as a day.
-PLAYER_HISTORY_DAYS = 1100
-# Long enough that a season's first games still see the teams' last 15 games of the season before.
-TEAM_HISTORY_DAYS = 250
+# Exactly the windows the feature code counts games in (so a day and a range pass agree).
+PLAYER_HISTORY_DAYS = feature_store.PLAYER_HISTORY_DAYS
+TEAM_HISTORY_DAYS = feature_store.TEAM_HISTORY_DAYS
 
 
 @warehouse_asset(

@@ -29,6 +29,11 @@ OPTIONAL_FEATURES = ("points_line", "line_minus_avg10", "line_minus_season",
                      "pts_avg_prev_season")
 REQUIRED_FEATURES = tuple(f for f in FEATURES if f not in OPTIONAL_FEATURES)
 TEAM_WINDOW = 15
+# Only games in these many days before D count: the asset loads exactly this window, so one day's
+# run and a range pass over all history (model-report) compute the same values. 550 days hold the
+# whole previous regular season for every regular-season date.
+PLAYER_HISTORY_DAYS = 550
+TEAM_HISTORY_DAYS = 60
 EWM_HALFLIFE = 5
 EWM_GAMES = 30  # the exponentially weighted mean looks at the last 30 games (weight 1.6% at 30)
 _STATS = ("points", "minutes", "fga", "fta", "fg3a", "usage_rate")
@@ -81,20 +86,19 @@ class GameLog:
         order = np.lexsort((days, codes))
         self.codes, self.days = codes[order], days[order]
         self.values = {k: v[order] for k, v in values.items()}
-        n = len(order)
-        first = np.r_[True, self.codes[1:] != self.codes[:-1]] if n else np.array([], bool)
-        self.start = np.maximum.accumulate(np.where(first, np.arange(n), 0)) if n else first
         self._cum: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
-    def last_before(self, keys: pd.Series, dates: pd.Series) -> np.ndarray:
-        """Index of each key's last game strictly before its date; -1 when there is none."""
-        code = self.uniques.get_indexer(keys.astype(str))
+    def last_before(self, keys: pd.Series, dates: pd.Series,
+                    window_days: int) -> tuple[np.ndarray, np.ndarray]:
+        """For each (key, date): the index of the key's last game strictly before the date (-1
+        when none) and the index of its first game in the `window_days` before the date."""
+        code = self.uniques.get_indexer(keys.astype(str)).astype(np.int64)
         day = _days(dates)
         composite = self.codes.astype(np.int64) * 1_000_000 + self.days
-        idx = np.searchsorted(composite, code.astype(np.int64) * 1_000_000 + day, "left") - 1
-        ok = (code >= 0) & (idx >= 0)
-        ok[ok] &= self.codes[idx[ok]] == code[ok]
-        return np.where(ok, idx, -1)
+        idx = np.searchsorted(composite, code * 1_000_000 + day, "left") - 1
+        floor = np.searchsorted(composite, code * 1_000_000 + day - window_days, "left")
+        ok = (code >= 0) & (idx >= floor)
+        return np.where(ok, idx, -1), np.where(ok, floor, 0)
 
     def _prefix(self, col: str) -> tuple[np.ndarray, np.ndarray]:
         if col not in self._cum:
@@ -112,21 +116,20 @@ class GameLog:
         lo = np.where(ok, lo, 0)
         return total[hi] - total[lo], count[hi] - count[lo]
 
-    def last_n(self, idx: np.ndarray, n: int) -> np.ndarray:
-        """First row of the last-`n` window ending at idx, never before the key's first game."""
-        safe = np.maximum(idx, 0)
-        return np.maximum(safe - n + 1, self.start[safe])
+    @staticmethod
+    def last_n(idx: np.ndarray, floor: np.ndarray, n: int) -> np.ndarray:
+        """First row of the last-`n` window ending at idx, never before `floor`."""
+        return np.maximum(idx - n + 1, floor)
 
     def mean(self, col: str, idx: np.ndarray, lo: np.ndarray) -> np.ndarray:
         total, count = self.window(col, idx, lo)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(count > 0, total / np.where(count > 0, count, 1), np.nan)
 
-    def gather(self, col: str, idx: np.ndarray, n: int) -> np.ndarray:
-        """The last `n` values ending at idx as a (rows, n) matrix, NaN outside the key."""
+    def gather(self, col: str, idx: np.ndarray, floor: np.ndarray, n: int) -> np.ndarray:
+        """The last `n` values ending at idx as a (rows, n) matrix, NaN before `floor`."""
         lags = idx[:, None] - np.arange(n)[None, :]
-        start = self.start[np.maximum(idx, 0)][:, None]
-        valid = (idx[:, None] >= 0) & (lags >= start)
+        valid = (idx[:, None] >= 0) & (lags >= floor[:, None])
         return np.where(valid, self.values[col][np.clip(lags, 0, None)], np.nan)
 
 
@@ -141,19 +144,19 @@ def _player_features(rows: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     first = np.r_[True, (log.codes[1:] != log.codes[:-1]) | (s[1:] != s[:-1])] if n else s > 0
     season_start = np.maximum.accumulate(np.where(first, np.arange(n), 0)) if n else first
 
-    idx = log.last_before(rows["player_lookup"], rows["game_date"])
+    idx, floor = log.last_before(rows["player_lookup"], rows["game_date"], PLAYER_HISTORY_DAYS)
     has = idx >= 0
     safe = np.maximum(idx, 0)
     row_season = season_start_year(rows["game_date"])
     in_season = has & (s[safe] == row_season)
-    s_lo = season_start[safe]
+    s_lo = np.maximum(season_start[safe], floor)
     out: dict[str, np.ndarray] = {}
     for w in (3, 5, 10, 20):
-        out[f"pts_avg_last{w}"] = log.mean("points", idx, log.last_n(idx, w))
+        out[f"pts_avg_last{w}"] = log.mean("points", idx, log.last_n(idx, floor, w))
     for w in (5, 10):
-        out[f"min_avg_last{w}"] = log.mean("minutes", idx, log.last_n(idx, w))
-        out[f"fga_avg_last{w}"] = log.mean("fga", idx, log.last_n(idx, w))
-    lo10 = log.last_n(idx, 10)
+        out[f"min_avg_last{w}"] = log.mean("minutes", idx, log.last_n(idx, floor, w))
+        out[f"fga_avg_last{w}"] = log.mean("fga", idx, log.last_n(idx, floor, w))
+    lo10 = log.last_n(idx, floor, 10)
     out["usage_avg_last10"] = log.mean("usage_rate", idx, lo10)
     out["fta_avg_last10"] = log.mean("fta", idx, lo10)
     out["fg3a_avg_last10"] = log.mean("fg3a", idx, lo10)
@@ -165,7 +168,7 @@ def _player_features(rows: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
         shots = 2.0 * (fga10 + 0.44 * fta10)
         out["ts_pct_last10"] = np.where(has & (shots > 0), pts10 / shots, np.nan)
         out["pts_per_min_last10"] = np.where(has & (min10 > 0), pts10 / min10, np.nan)
-    last10 = log.gather("points", idx, 10)
+    last10 = log.gather("points", idx, floor, 10)
     counts = (~np.isnan(last10)).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         centred = last10 - np.nanmean(np.where(counts[:, None] > 0, last10, 0.0), axis=1)[:, None]
@@ -173,7 +176,7 @@ def _player_features(rows: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     out["pts_std_last10"] = np.where(counts > 1, np.sqrt(var), np.nan)
     out["pts_max_last10"] = np.where(counts > 0, np.nanmax(np.where(
         np.isnan(last10), -np.inf, last10), axis=1), np.nan)
-    recent = log.gather("points", idx, EWM_GAMES)
+    recent = log.gather("points", idx, floor, EWM_GAMES)
     weights = 0.5 ** (np.arange(EWM_GAMES) / EWM_HALFLIFE)
     w = np.where(np.isnan(recent), 0.0, weights[None, :])
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -195,10 +198,11 @@ def _player_features(rows: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     # The previous season: the block just before this season's, or the last block itself when
     # the date opens a new season.
     prev_end = np.where(in_season, s_lo - 1, idx)
-    prev_ok = has & (prev_end >= log.start[safe])
+    prev_ok = has & (prev_end >= floor)
     pe = np.maximum(prev_end, 0)
     prev_ok &= s[pe] == row_season - 1
-    out["pts_avg_prev_season"] = log.mean("points", np.where(prev_ok, pe, -1), season_start[pe])
+    out["pts_avg_prev_season"] = log.mean("points", np.where(prev_ok, pe, -1),
+                                          np.maximum(season_start[pe], floor))
     out["last_game_date"] = np.where(has, log.days[safe], np.iinfo(np.int64).min)
     return pd.DataFrame(out, index=rows.index)
 
@@ -221,8 +225,8 @@ def _team_features(rows: pd.DataFrame, offense: pd.DataFrame,
             continue
         log = GameLog(frame["team_abbr"], frame["game_date"],
                       {c: _values(frame, c) for c in spec})
-        idx = log.last_before(rows[key], rows["game_date"])
-        lo = log.last_n(idx, TEAM_WINDOW)
+        idx, floor = log.last_before(rows[key], rows["game_date"], TEAM_HISTORY_DAYS)
+        lo = log.last_n(idx, floor, TEAM_WINDOW)
         for col, name in spec.items():
             out[name] = log.mean(col, idx, lo)
         out[date_col] = np.where(idx >= 0, log.days[np.maximum(idx, 0)], np.iinfo(np.int64).min)

@@ -171,3 +171,23 @@ def test_one_pass_is_much_faster_than_a_query_per_player(tables) -> None:
     fast = timed(lambda: _features(tables, day))
     slow = timed(naive)
     assert slow / fast > 10, (slow, fast)
+
+
+def test_games_older_than_the_history_window_do_not_count(tables) -> None:
+    """What the asset does not load cannot matter: push old games beyond the window, or drop
+    them, and D's features are the same (so a range pass over all history = a day's run)."""
+    pgs, off, dfn = (tables.player_game_summary.copy(), tables.team_offense.copy(),
+                     tables.team_defense.copy())
+    cut = pd.Timestamp("2024-01-15")
+    shift = pd.Timedelta(days=fs.PLAYER_HISTORY_DAYS + 30)
+    old = pgs["game_date"] < cut
+    pgs_shifted = pgs.assign(game_date=pgs["game_date"].where(~old, pgs["game_date"] - shift))
+    moved = _features(tables, _day(tables), pgs_shifted, off, dfn)
+    dropped = _features(tables, _day(tables), pgs[~old], off, dfn)
+    cols = [*fs.FEATURES, "source_max_game_date"]
+    pd.testing.assert_frame_equal(moved[cols], dropped[cols])
+    team_old = off["game_date"] < D - pd.Timedelta(days=fs.TEAM_HISTORY_DAYS)
+    team_cut = _features(tables, _day(tables), pgs, off[~team_old],
+                         dfn[dfn["game_date"] >= D - pd.Timedelta(days=fs.TEAM_HISTORY_DAYS)])
+    pd.testing.assert_frame_equal(_features(tables, _day(tables))[cols], team_cut[cols])
+    assert old.sum() > 1000 and team_old.sum() > 100
