@@ -1,5 +1,8 @@
-"""The asset-check dashboards as a user sees them: dagster-webserver on a materialized instance,
+"""The asset-check dashboards as a user sees them: `dagster dev` on a materialized instance,
 driven by headless Chromium (Debian's chromium + chromium-driver; `make chromium` installs them).
+
+The instance's run queue is closed (max_concurrent_runs: 0), so the daemon evaluates freshness
+and sensors but launches nothing while the browser looks.
 
 Screenshots land in screenshots/ (gitignored) for a person to look at.
 """
@@ -8,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -50,7 +54,8 @@ def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("ui")
     dagster_home, home = root / "dagster_home", root / "home"
     dagster_home.mkdir()
-    (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    (dagster_home / "dagster.yaml").write_text(
+        "telemetry:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 0\n")
     with DagsterInstance.from_config(str(dagster_home)) as instance:
         defs = build_definitions_for(home)
         groups = AssetSelection.groups("landing", "raw")
@@ -62,12 +67,12 @@ def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = {**os.environ, "DAGSTER_HOME": str(dagster_home), "NBA_PIPELINE_HOME": str(home)}
     log = (root / "webserver.log").open("w")
     proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "dagster-webserver"), "-h", "127.0.0.1", "-p",
+        [str(Path(sys.executable).parent / "dagster"), "dev", "-h", "127.0.0.1", "-p",
          str(port), "-w", str(REPO / "workspace.yaml")],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 90
         while True:
             try:
                 with urllib.request.urlopen(f"{url}/server_info", timeout=2) as r:
@@ -80,8 +85,11 @@ def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             time.sleep(0.5)
         yield url
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        os.killpg(proc.pid, signal.SIGTERM)  # dagster dev, its webserver, daemon, code server
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
         log.close()
 
 
@@ -181,3 +189,19 @@ def test_checks_tab_shows_names_and_states(webserver, browser):
     detail = _wait_for_text(browser, ["duplicate_rows", "0 duplicate rows", "2024-03-05"])
     assert "duplicate_rows" in detail and "2024-03-05" in detail and "0 duplicate rows" in detail
     assert _shot(browser, "no_duplicate_player_games_failed").stat().st_size > 10_000
+
+
+def test_freshness_state_shows_on_the_asset(webserver, browser):
+    """The daemon evaluates box scores' 06:00 ET policy; the overview shows its state."""
+    browser.get(f"{webserver}/assets/nba_raw/player_boxscores")
+    _dismiss_welcome(browser, timeout=2)
+    body = _wait_for_text(browser, ["Freshness policy", "Deadline: At 06:00 AM"])
+    deadline = time.monotonic() + 45
+    while "Not evaluated" in body and time.monotonic() < deadline:
+        time.sleep(3)
+        browser.refresh()
+        body = _wait_for_text(browser, ["Freshness policy"])
+    _shot(browser, "player_boxscores_freshness")
+    assert "Deadline: At 06:00 AM" in body
+    # Materialized minutes ago, i.e. after the latest 06:00 ET deadline tick: passing.
+    assert "Passing" in body, body[:3000]
