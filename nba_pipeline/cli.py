@@ -14,6 +14,7 @@ COMMANDS: dict[str, str] = {
     "health": "health",
     "model-report": "model_report",
     "bench": "bench",
+    "apply-ddl": "apply_ddl",
 }
 
 
