@@ -188,7 +188,9 @@ def team_defense_summary(offense: pd.DataFrame) -> pd.DataFrame:
 
 
 # How far back a date's context looks for players' latest games (the asset loads this window).
-ROSTER_LOOKBACK_DAYS = 45
+# Long enough to cross an off-season: on opening night the expected players are those of each
+# team's last 10 games of the previous season (otherwise nobody is expected until a team plays).
+ROSTER_LOOKBACK_DAYS = 200
 CONTEXT_COLUMNS = ["game_date", "game_id", "player_lookup", "player_id", "player_name",
                    "team_abbr", "opponent_abbr", "is_home", "tipoff_utc", "has_line",
                    "points_line", "line_books", "last_game_date", "days_since_last_game"]

@@ -31,9 +31,10 @@ REQUIRED_FEATURES = tuple(f for f in FEATURES if f not in OPTIONAL_FEATURES)
 TEAM_WINDOW = 15
 # Only games in these many days before D count: the asset loads exactly this window, so one day's
 # run and a range pass over all history (model-report) compute the same values. 550 days hold the
-# whole previous regular season for every regular-season date.
+# whole previous regular season for every regular-season date; 250 days reach across an
+# off-season, so a team's first games still see its last 15 games of the season before.
 PLAYER_HISTORY_DAYS = 550
-TEAM_HISTORY_DAYS = 60
+TEAM_HISTORY_DAYS = 250
 EWM_HALFLIFE = 5
 EWM_GAMES = 30  # the exponentially weighted mean looks at the last 30 games (weight 1.6% at 30)
 _STATS = ("points", "minutes", "fga", "fta", "fg3a", "usage_rate")

@@ -178,16 +178,28 @@ def test_games_older_than_the_history_window_do_not_count(tables) -> None:
     them, and D's features are the same (so a range pass over all history = a day's run)."""
     pgs, off, dfn = (tables.player_game_summary.copy(), tables.team_offense.copy(),
                      tables.team_defense.copy())
-    cut = pd.Timestamp("2024-01-15")
+    cut = D - pd.Timedelta(days=12)  # later than most last-10/15/20 windows reach
     shift = pd.Timedelta(days=fs.PLAYER_HISTORY_DAYS + 30)
     old = pgs["game_date"] < cut
     pgs_shifted = pgs.assign(game_date=pgs["game_date"].where(~old, pgs["game_date"] - shift))
     moved = _features(tables, _day(tables), pgs_shifted, off, dfn)
-    dropped = _features(tables, _day(tables), pgs[~old], off, dfn)
+    player_dropped = _features(tables, _day(tables), pgs[~old], off, dfn)
     cols = [*fs.FEATURES, "source_max_game_date"]
-    pd.testing.assert_frame_equal(moved[cols], dropped[cols])
-    team_old = off["game_date"] < D - pd.Timedelta(days=fs.TEAM_HISTORY_DAYS)
-    team_cut = _features(tables, _day(tables), pgs, off[~team_old],
-                         dfn[dfn["game_date"] >= D - pd.Timedelta(days=fs.TEAM_HISTORY_DAYS)])
-    pd.testing.assert_frame_equal(_features(tables, _day(tables))[cols], team_cut[cols])
-    assert old.sum() > 1000 and team_old.sum() > 100
+    pd.testing.assert_frame_equal(moved[cols], player_dropped[cols])
+    team_shift = pd.Timedelta(days=fs.TEAM_HISTORY_DAYS + 30)
+
+    def push(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.assign(game_date=frame["game_date"].where(
+            frame["game_date"] >= cut, frame["game_date"] - team_shift))
+
+    moved = _features(tables, _day(tables), pgs, push(off), push(dfn))
+    team_dropped = _features(tables, _day(tables), pgs, off[off["game_date"] >= cut],
+                             dfn[dfn["game_date"] >= cut])
+    pd.testing.assert_frame_equal(moved[cols], team_dropped[cols])
+    assert old.sum() > 1000 and (off["game_date"] < cut).sum() > 100
+    # and those old games do matter while inside the window:
+    full = _features(tables, _day(tables))
+    assert not np.allclose(full["pts_avg_last20"], player_dropped["pts_avg_last20"],
+                           equal_nan=True)
+    assert not np.allclose(full["opp_def_rating_last15"], team_dropped["opp_def_rating_last15"],
+                           equal_nan=True)
