@@ -11,6 +11,7 @@ import pytest
 from nba_pipeline.checks import analytics, features, predictions, raw
 from nba_pipeline.checks.framework import Check, Outcome
 from nba_pipeline.checks.schema import schema_outcome
+from nba_pipeline.domain.players import player_lookup
 
 BOX = "nba_raw.player_boxscores"
 SCHEDULE = "nba_raw.schedule"
@@ -123,16 +124,22 @@ def test_team_totals_match_players(table):
     assert not dropped.passed and dropped.metadata["team_games_missing_on_one_side"] == 1
 
 
-def test_line_players_known_warns_on_real_unknown_names(table):
+def test_line_players_known_warns_on_unknown_spellings(table):
     context, lines = table(CONTEXT), table(LINES)
+    known = lines[lines["player_lookup"].isin(context["player_lookup"])].reset_index(drop=True)
+    clean = run(analytics.CONTEXT_CHECKS, "line_players_known", context,
+                {"player_prop_lines": known})
+    assert clean.passed and clean.metadata["unknown_players"] == 0
+    # The Odds API really lists some players surname-first ("Murray Dejounte"): do that to one.
+    first, last = known.loc[0, "player_name"].split(" ", 1)
+    corrupted = known.copy()
+    rows = corrupted["player_lookup"] == known.loc[0, "player_lookup"]
+    corrupted.loc[rows, "player_name"] = f"{last} {first}"
+    corrupted.loc[rows, "player_lookup"] = player_lookup(f"{last} {first}")
     out = run(analytics.CONTEXT_CHECKS, "line_players_known", context,
-              {"player_prop_lines": lines})
-    # Real finding: books list some players surname-first, which the registry does not know.
-    assert not out.passed and out.metadata["unknown_players"] > 0
-    assert "murraydejounte" in {r["player_lookup"] for r in out.metadata["sample"]}
-    known = lines[lines["player_lookup"].isin(context["player_lookup"])]
-    assert run(analytics.CONTEXT_CHECKS, "line_players_known", context,
-               {"player_prop_lines": known}).passed
+              {"player_prop_lines": corrupted})
+    assert not out.passed and out.metadata["unknown_players"] >= 1
+    assert player_lookup(f"{last} {first}") in {r["player_lookup"] for r in out.metadata["sample"]}
     (check,) = [c for c in analytics.CONTEXT_CHECKS if c.name == "line_players_known"]
     assert check.warn and not check.blocking
 
