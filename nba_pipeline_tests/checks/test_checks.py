@@ -289,3 +289,27 @@ def test_a_crashing_check_fails_instead_of_passing(table):
     assert not result.passed
     assert "KeyError" in result.metadata["error"].value
     assert result.metadata["partition"].value == "2024-03-05"
+
+
+@pytest.mark.parametrize(("checks", "name", "table_name"), [
+    (raw.SCHEDULE_CHECKS, "unique_game_id", SCHEDULE),
+    (raw.PROP_LINE_CHECKS, "unique_line_key", LINES),
+    (analytics.TEAM_SUMMARY_CHECKS, "unique_team_game", "nba_analytics.team_defense_game_summary"),
+    (analytics.TEAM_OFFENSE_CHECKS, "unique_team_game", OFFENSE),
+    (analytics.CONTEXT_CHECKS, "unique_context_row", CONTEXT),
+])
+def test_duplicate_key_checks(table, checks, name, table_name):
+    frame = day(table(table_name))
+    assert run(checks, name, frame).passed
+    out = run(checks, name, pd.concat([frame, frame.iloc[[len(frame) // 2]]], ignore_index=True))
+    assert not out.passed and out.metadata["duplicate_rows"] == 2
+    assert len(out.metadata["sample"]) == 2 and "game_date" in out.metadata["sample"][0]
+
+
+def test_schedule_fallback_source_warns(table):
+    schedule = day(table(SCHEDULE))
+    assert run(raw.SCHEDULE_CHECKS, "schedule_primary_source", schedule).passed
+    schedule.loc[1, "source"] = "espn"
+    out = run(raw.SCHEDULE_CHECKS, "schedule_primary_source", schedule)
+    assert not out.passed and out.metadata["fallback_games"] == 1
+    assert out.metadata["sample"][0]["game_id"] == schedule.loc[1, "game_id"]
