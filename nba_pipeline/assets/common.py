@@ -1,4 +1,4 @@
-"""Shared shape of every warehouse asset: daily partitions, single-run backfills, replace-by-date."""
+"""Shape of every warehouse asset: daily partitions, single-run backfills, replace-by-date."""
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
