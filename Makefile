@@ -34,6 +34,12 @@ chromium:
 	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
 
+# Partitions and checks per asset for a date range, from the instance in DAGSTER_HOME:
+#   make health START=2024-03-04 END=2024-03-06   (docs/checks.md)
+health: install $(DAGSTER_HOME)/dagster.yaml
+	test -n "$(START)" && test -n "$(END)" || (echo "usage: make health START=YYYY-MM-DD END=YYYY-MM-DD" && false)
+	$(BIN)/nba-pipeline health --start $(START) --end $(END)
+
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
 	cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
