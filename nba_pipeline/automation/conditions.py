@@ -24,6 +24,7 @@ from dagster import (
     AutomationResult,
     map_asset_specs,
 )
+from dagster._core.asset_graph_view.entity_subset import EntitySubset
 
 from nba_pipeline.partitions import GAME_DATE_TIMEZONE
 
@@ -33,6 +34,8 @@ PRE_TIP_CRON = "0 17 * * *"
 
 RAW_SCHEDULE = AssetKey(["nba_raw", "schedule"])
 RAW_BOXSCORES = AssetKey(["nba_raw", "player_boxscores"])
+RAW_LINES = AssetKey(["nba_raw", "player_prop_lines"])
+RAW_KEYS = (RAW_SCHEDULE, RAW_BOXSCORES, RAW_LINES)
 PGS = AssetKey(["nba_analytics", "player_game_summary"])
 TEAM_OFFENSE = AssetKey(["nba_analytics", "team_offense_game_summary"])
 TEAM_DEFENSE = AssetKey(["nba_analytics", "team_defense_game_summary"])
@@ -80,21 +83,47 @@ class SameDayInputsMissing(AutomationCondition[AssetKey]):
         names = ", ".join(k.to_user_string() for k in self._keys)
         return f"The same game date's partition of {names} is missing"
 
+    async def _matching(self, context: AutomationContext, key: AssetKey,
+                        same_day: EntitySubset) -> EntitySubset:
+        missing = await context.asset_graph_view.compute_missing_subset(
+            key=key, from_subset=same_day)
+        requested = context.request_subsets_by_key.get(key)
+        return missing if requested is None else missing.compute_difference(requested)
+
     async def evaluate(self, context: AutomationContext) -> AutomationResult:  # type: ignore[override]
         view = context.asset_graph_view
         dates = context.candidate_subset.expensively_compute_partition_keys()
-        blocked: set[str] = set()
+        matched: set[str] = set()
         for key in self._keys:
             if not dates:
                 break
             same_day = view.get_full_subset(key=key).compute_intersection_with_partition_keys(dates)
-            missing = await view.compute_missing_subset(key=key, from_subset=same_day)
-            requested = context.request_subsets_by_key.get(key)
-            if requested is not None:
-                missing = missing.compute_difference(requested)
-            blocked |= set(missing.expensively_compute_partition_keys())
+            found = await self._matching(context, key, same_day)
+            matched |= set(found.expensively_compute_partition_keys())
         return AutomationResult(
-            context, context.candidate_subset.compute_intersection_with_partition_keys(blocked))
+            context, context.candidate_subset.compute_intersection_with_partition_keys(matched))
+
+
+class SameDayRawInProgress(SameDayInputsMissing):
+    """True for a game date while a run is still writing one of its raw tables: the date's
+    downstream waits for the whole landing-sensor run, then goes in one run, not piecemeal."""
+
+    def __init__(self) -> None:
+        super().__init__(RAW_KEYS)
+
+    @property
+    def name(self) -> str:
+        return "same_day_raw_in_progress"
+
+    @property
+    def description(self) -> str:
+        return "A run is still writing one of this game date's raw tables"
+
+    async def _matching(self, context: AutomationContext, key: AssetKey,
+                        same_day: EntitySubset) -> EntitySubset:
+        in_progress = await context.asset_graph_view.compute_run_in_progress_subset(
+            key=key, from_subset=same_day)
+        return in_progress.compute_intersection(same_day)
 
 
 class SameDayInputsUpdated(AutomationCondition[AssetKey]):
@@ -141,6 +170,7 @@ def reactive(same_day_inputs: Sequence[AssetKey],
     return (
         trigger.since_last_handled()
         & ~SameDayInputsMissing(same_day_inputs)
+        & ~SameDayRawInProgress()
         & ~AutomationCondition.any_deps_in_progress()
         & ~AutomationCondition.in_progress()
     ).with_label("reactive (all dates, same-day inputs present)")
@@ -152,6 +182,7 @@ def pre_tip(same_day_inputs: Sequence[AssetKey], cron: str = PRE_TIP_CRON) -> Au
         AutomationCondition.in_latest_time_window()
         & AutomationCondition.cron_tick_passed(cron, GAME_DATE_TIMEZONE).since_last_handled()
         & ~SameDayInputsMissing(same_day_inputs)
+        & ~SameDayRawInProgress()
         & ~AutomationCondition.any_deps_in_progress()
         & ~AutomationCondition.in_progress()
     ).with_label(f"pre-tip refresh ({cron} {GAME_DATE_TIMEZONE})")

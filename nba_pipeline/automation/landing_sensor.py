@@ -47,6 +47,8 @@ MAX_KEYS_PER_TICK = 500
 LOOKBACK_DAYS = 7
 # ...and the days after the latest landed game date (a replayed season's next dates).
 LOOKAHEAD_DAYS = 3
+# Date prefixes re-fingerprinted per tick to catch files rewritten in place (same key).
+VERIFY_PER_TICK = 24
 TRIGGER_TAG = "nba_pipeline/trigger"
 RAW_GROUP = "raw"
 
@@ -87,12 +89,18 @@ class SensorCursor:
     keys that cannot be parsed (they match no date prefix) and the latest landed game date
     (`latest`). `synced`: the sweep has caught up once; until then every file is a baseline,
     so a new deployment does not re-request the history already in the store.
+    `fingerprints`: per watched date prefix, a digest of its latest fetch (key@version). A file
+    rewritten in place (same key, new content) is invisible to key-ordered cursors; a bounded
+    rotation (`verify_at`) re-fingerprints a few prefixes per tick and requests the ones that
+    changed.
     """
 
     dates: dict[str, str] = field(default_factory=dict)
     sweep: dict[str, str] = field(default_factory=dict)
     latest: str | None = None
     synced: bool = False
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    verify_at: int = 0
 
     @classmethod
     def load(cls, raw: str | None) -> SensorCursor:
@@ -100,11 +108,13 @@ class SensorCursor:
             return cls()
         data = json.loads(raw)
         return cls(dict(data.get("dates", {})), dict(data.get("sweep", {})),
-                   data.get("latest"), bool(data.get("synced", False)))
+                   data.get("latest"), bool(data.get("synced", False)),
+                   dict(data.get("fingerprints", {})), int(data.get("verify_at", 0)))
 
     def dump(self) -> str:
         return json.dumps({"dates": self.dates, "sweep": self.sweep, "latest": self.latest,
-                           "synced": self.synced}, sort_keys=True)
+                           "synced": self.synced, "fingerprints": self.fingerprints,
+                           "verify_at": self.verify_at}, sort_keys=True)
 
 
 def run_key_for(game_date: date, assets: list[AssetKey], identities: list[str]) -> str:
@@ -138,6 +148,7 @@ def watched_dates(today: date, latest: date | None, lookback_days: int) -> list[
 
 def plan_landing_runs(store: LandingStore, cursor: SensorCursor, *,
                       limit: int = MAX_KEYS_PER_TICK, lookback_days: int = LOOKBACK_DAYS,
+                      verify_per_tick: int = VERIFY_PER_TICK,
                       now: datetime | None = None) -> LandingPlan:
     """List what landed since `cursor` (bounded per prefix) and plan one run per game date.
 
@@ -190,6 +201,7 @@ def plan_landing_runs(store: LandingStore, cursor: SensorCursor, *,
                     plan.rejected[key] = str(exc)
                     continue
                 changed[game_date].add(raw_asset)
+    _verify_fingerprints(store, cursor, plan, dates, changed, baseline, verify_per_tick)
     if cursor.synced:
         watched = set(dates)
         plan.outside_window = [k.key for k in swept if k.game_date not in watched]
@@ -203,6 +215,47 @@ def plan_landing_runs(store: LandingStore, cursor: SensorCursor, *,
             tags={TRIGGER_TAG: "landing_sensor"},
         ))
     return plan
+
+
+def _fingerprint(store: LandingStore, source: str, endpoint: str, game_date: date) -> str:
+    """Digest of key@version of the latest fetch of one endpoint for one date ('' if none)."""
+    identities = []
+    for key in store.latest_fetch(source, endpoint, game_date):
+        try:
+            identities.append(f"{key}@{store.key_version(key)}")
+        except (FileNotFoundError, LookupError):
+            identities.append(f"{key}@gone")
+    if not identities:
+        return ""
+    return hashlib.sha256("\n".join(sorted(identities)).encode()).hexdigest()[:12]
+
+
+def _verify_fingerprints(store: LandingStore, cursor: SensorCursor, plan: LandingPlan,
+                         dates: list[date], changed: dict[date, set[AssetKey]], baseline: bool,
+                         per_tick: int) -> None:
+    """Re-fingerprint prefixes that just changed and a rotating few others; request rewrites."""
+    pairs = [(source, endpoint, raw_asset, game_date)
+             for (source, endpoint), raw_asset in RAW_TABLE_BY_ENDPOINT.items()
+             for game_date in dates]
+    if not pairs:
+        return
+    start = cursor.verify_at % len(pairs)
+    per_tick = len(pairs) if baseline else per_tick  # the first tick fingerprints everything
+    rotation = {pairs[(start + i) % len(pairs)] for i in range(min(per_tick, len(pairs)))}
+    plan.cursor.verify_at = start + len(rotation)
+    for pair in pairs:
+        source, endpoint, raw_asset, game_date = pair
+        prefix = f"{source}/{endpoint}/{game_date.isoformat()}/"
+        listed_now = raw_asset in changed.get(game_date, ())
+        if pair not in rotation and not listed_now:
+            if prefix in cursor.fingerprints:
+                plan.cursor.fingerprints[prefix] = cursor.fingerprints[prefix]
+            continue
+        fingerprint = _fingerprint(store, source, endpoint, game_date)
+        old = cursor.fingerprints.get(prefix)
+        if not baseline and old is not None and old != fingerprint:
+            changed[game_date].add(raw_asset)  # rewritten in place since the last look
+        plan.cursor.fingerprints[prefix] = fingerprint
 
 
 def _inputs(store: LandingStore, game_date: date, assets: list[AssetKey]) -> list[str]:

@@ -84,7 +84,7 @@ def test_each_file_requests_its_own_raw_partition_once(store):
     # Nothing new: nothing requested.
     again, cursor2, _ = tick(store, cursor)
     assert again == []
-    assert cursor2 == cursor
+    assert (cursor2.dates, cursor2.sweep) == (cursor.dates, cursor.sweep)
 
 
 def test_a_burst_for_one_date_is_one_run(store):
@@ -119,6 +119,26 @@ def test_corrected_file_is_requested_again_with_a_new_run_key(store):
     third = plan_landing_runs(store, forgotten, now=NOW).run_requests
     assert [r.partition_key for r in third] == ["2024-03-01", "2024-03-05"]
     assert third[0].run_key not in {first.run_key, second.run_key}
+
+
+def test_file_rewritten_in_place_is_requested_again(store):
+    """Same key, new content (a re-run scraper, a GCS overwrite): the rotation re-checks it."""
+    cursor = started(store)
+    key = "nba_com/leaguegamelog/2024-03-05/20240306T070000Z/leaguegamelog.json"
+    store.write_bytes(key, b"truncated")
+    (first,), cursor, _ = tick(store, cursor)
+    assert tick(store, cursor)[0] == []
+    store.write_bytes(key, b"the full payload")
+    touch(store, key)
+    requests: list = []
+    for _ in range(8):  # bounded rotation: a few prefixes per tick
+        plan = plan_landing_runs(store, cursor, now=NOW, verify_per_tick=12)
+        cursor, requests = plan.cursor, plan.run_requests
+        if requests:
+            break
+    (again,) = requests
+    assert again.partition_key == "2024-03-05" and again.run_key != first.run_key
+    assert tick(store, cursor)[0] == []
 
 
 def test_same_content_gives_same_run_key_so_dagster_drops_the_repeat(store):
