@@ -83,6 +83,8 @@ def points_model(context: AssetExecutionContext, landing_store: LandingStore,
         "models_trained": len(trained),
         "trained": MetadataValue.json([json.loads(i.to_json()) for i in trained]),
         "latest_version": rows[-1]["model_version"] if rows else "",
+        # The serving model's feature version, training window and validation metrics.
+        "latest_model": MetadataValue.json(json.loads(info.to_json()) if rows else {}),
     })
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import date, timedelta
 
 import lightgbm as lgb
@@ -41,6 +41,8 @@ class NotEnoughHistoryError(ValueError):
 
 @dataclass(frozen=True)
 class ModelInfo:
+    """What is stored next to each artifact: versions, training window, validation metrics."""
+
     model_version: str
     feature_version: str
     trained_through: str
@@ -49,13 +51,22 @@ class ModelInfo:
     validation_mae: float | None
     best_iteration: int
     residual_std: float
+    trained_from: str = ""  # first game date in the training rows
+    validation_from: str = ""  # first date of the time-ordered validation window
+    validation_bias: float | None = None  # mean(prediction - actual) on the validation window
+    features: tuple[str, ...] = ()
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> ModelInfo:
-        return cls(**json.loads(text))
+        """Tolerates artifacts written before fields were added (they keep the defaults)."""
+        data = json.loads(text)
+        known = {f.name for f in fields(cls)}
+        if "features" in data:
+            data["features"] = tuple(data["features"])
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 def training_cutoff(game_date: date, cadence_days: int = 7) -> date:
@@ -92,7 +103,8 @@ def train(labelled: pd.DataFrame, cutoff: date) -> tuple[lgb.Booster, ModelInfo]
     val_start = cut - pd.Timedelta(days=VALIDATION_DAYS)
     fit, val = rows[rows["game_date"] < val_start], rows[rows["game_date"] >= val_start]
     x = list(MODEL_FEATURES)
-    best_iter, val_mae, resid_std = 400, None, float(rows["points"].std())
+    best_iter, val_mae, val_bias = 400, None, None
+    resid_std = float(rows["points"].std())
     if len(fit) >= MIN_TRAIN_ROWS // 2 and len(val):
         booster = lgb.train(PARAMS, lgb.Dataset(fit[x], fit["points"]), num_boost_round=600,
                             valid_sets=[lgb.Dataset(val[x], val["points"])],
@@ -100,13 +112,16 @@ def train(labelled: pd.DataFrame, cutoff: date) -> tuple[lgb.Booster, ModelInfo]
         best_iter = max(booster.best_iteration, 50)
         pred = booster.predict(val[x], num_iteration=best_iter)
         val_mae = float(np.mean(np.abs(pred - val["points"])))
+        val_bias = float(np.mean(pred - val["points"]))
         resid_std = float(np.std(pred - val["points"]))
     final = lgb.train(PARAMS, lgb.Dataset(rows[x], rows["points"]), num_boost_round=best_iter)
     info = ModelInfo(
         model_version=model_version(cutoff), feature_version=FEATURE_VERSION,
         trained_through=(cutoff - timedelta(days=1)).isoformat(), train_rows=len(rows),
         validation_rows=len(val), validation_mae=val_mae, best_iteration=best_iter,
-        residual_std=resid_std,
+        residual_std=resid_std, trained_from=rows["game_date"].min().date().isoformat(),
+        validation_from=val_start.date().isoformat(), validation_bias=val_bias,
+        features=tuple(x),
     )
     return final, info
 

@@ -150,3 +150,15 @@ def test_model_report_command_prints_the_json_contract(capsys: pytest.CaptureFix
                 "rolling_average"} <= set(out[key])
     assert out["models"][0]["trained_through"] == "2024-03-03"
     assert out["feature_importance"]
+
+
+def test_model_info_records_the_training_window_and_round_trips(walk) -> None:
+    info = walk.models[0]
+    assert info.trained_from < info.validation_from <= info.trained_through
+    assert info.validation_from == "2024-02-12"  # 21 days before the 2024-03-04 cutoff
+    assert info.features == model_lib.MODEL_FEATURES and info.validation_bias is not None
+    assert model_lib.ModelInfo.from_json(info.to_json()) == info
+    legacy = json.loads(info.to_json())
+    for new_field in ("trained_from", "validation_from", "validation_bias", "features"):
+        legacy.pop(new_field)
+    assert model_lib.ModelInfo.from_json(json.dumps(legacy)).model_version == info.model_version
