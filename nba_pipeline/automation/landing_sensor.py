@@ -48,7 +48,7 @@ LOOKBACK_DAYS = 7
 # ...and the days after the latest landed game date (a replayed season's next dates).
 LOOKAHEAD_DAYS = 3
 # Date prefixes re-fingerprinted per tick to catch files rewritten in place (same key).
-VERIFY_PER_TICK = 24
+VERIFY_PER_TICK = 48
 TRIGGER_TAG = "nba_pipeline/trigger"
 RAW_GROUP = "raw"
 
