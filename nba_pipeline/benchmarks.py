@@ -139,7 +139,9 @@ def _timed_run(defs: Any, instance: Any, start: date, end: date,
     for record in instance.all_logs(result.run_id, of_type=DagsterEventType.STEP_SUCCESS):
         event = record.dagster_event
         steps[event.step_key] = event.event_specific_data.duration_ms / 1000.0
+    events = len(instance.all_logs(result.run_id))
     return {"wall_s": wall, "cpu_s": cpu, "steps_s": sum(steps.values()), "steps": steps,
+            "events": events,
             "checks_passed": result.checks_passed, "checks_failed": len(result.checks_failed),
             "checks_warned": len(result.checks_warned)}
 
