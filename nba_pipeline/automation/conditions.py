@@ -10,6 +10,10 @@ Why not plain `AutomationCondition.eager()`:
   days: one missing day (a gap in history, a day that failed) would block features for years.
   Here only the same date's inputs gate a partition (`SameDayInputsMissing`); history gaps never
   block, and a partition is never requested before its own date's inputs exist (#34094).
+- A failed blocking check on an input holds everything built from it
+  (`no_blocking_check_failed`). The checks are asset-level (their partition is in the
+  metadata), so the hold is asset-wide: it stops the line until the input is re-materialized
+  with the check passing; the held requests then go out on their own.
 """
 
 from __future__ import annotations
@@ -159,6 +163,19 @@ class SameDayInputsUpdated(AutomationCondition[AssetKey]):
             context, context.candidate_subset.compute_intersection_with_partition_keys(dates))
 
 
+def no_blocking_check_failed() -> AutomationCondition:
+    """No blocking check of any input failed on its latest run (or it is re-run this tick).
+
+    Unlike `all_deps_blocking_checks_passed()`, a check that never ran in this instance does
+    not block (a new instance over an existing warehouse, an input not rebuilt yet).
+    """
+    return AutomationCondition.all_deps_match(
+        AutomationCondition.all_checks_match(
+            ~AutomationCondition.check_failed() | AutomationCondition.will_be_requested(),
+            blocking_only=True)
+    ).with_label("no blocking check of an input failed")
+
+
 def reactive(same_day_inputs: Sequence[AssetKey],
              follows: Sequence[AssetKey] = ()) -> AutomationCondition:
     """Materialize a date when any input partition updates (any date, not only the latest),
@@ -171,6 +188,7 @@ def reactive(same_day_inputs: Sequence[AssetKey],
         trigger.since_last_handled()
         & ~SameDayInputsMissing(same_day_inputs)
         & ~SameDayRawInProgress()
+        & no_blocking_check_failed()
         & ~AutomationCondition.any_deps_in_progress()
         & ~AutomationCondition.in_progress()
     ).with_label("reactive (all dates, same-day inputs present)")
@@ -183,6 +201,7 @@ def pre_tip(same_day_inputs: Sequence[AssetKey], cron: str = PRE_TIP_CRON) -> Au
         & AutomationCondition.cron_tick_passed(cron, GAME_DATE_TIMEZONE).since_last_handled()
         & ~SameDayInputsMissing(same_day_inputs)
         & ~SameDayRawInProgress()
+        & no_blocking_check_failed()
         & ~AutomationCondition.any_deps_in_progress()
         & ~AutomationCondition.in_progress()
     ).with_label(f"pre-tip refresh ({cron} {GAME_DATE_TIMEZONE})")

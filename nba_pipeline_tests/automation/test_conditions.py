@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from dagster import (
+    AssetCheckEvaluation,
     AssetKey,
     AssetMaterialization,
     DagsterInstance,
@@ -36,12 +37,19 @@ class Day:
         return {r.key.to_user_string(): set(r.true_subset.expensively_compute_partition_keys())
                 for r in result.results if r.true_subset.size}
 
-    def materialize(self, requested: dict[str, set[str]] | list[tuple[AssetKey, str]]) -> None:
-        """Record what a run would have written (the policy only reads the event log)."""
+    def materialize(self, requested: dict[str, set[str]] | list[tuple[AssetKey, str]],
+                    checks_pass: bool = True) -> None:
+        """Record what a run would have written, with its checks' results (the policy only
+        reads the event log)."""
         pairs = ([(AssetKey.from_user_string(k), p) for k, ps in requested.items() for p in ps]
                  if isinstance(requested, dict) else requested)
+        graph = self.defs.resolve_asset_graph()
         for key, partition in pairs:
             self.instance.report_runless_asset_event(AssetMaterialization(key, partition=partition))
+            for check_key in graph.get(key).check_keys:
+                self.instance.report_runless_asset_event(AssetCheckEvaluation(
+                    asset_key=key, check_name=check_key.name, passed=checks_pass,
+                    metadata={"partition": partition}))
 
 
 @pytest.fixture
@@ -113,3 +121,14 @@ def test_history_gaps_do_not_block_a_date(day: Day):
     day.materialize([(c.RAW_SCHEDULE, "2024-03-06")])
     requested = day.tick(datetime(2024, 3, 6, 9, 0, tzinfo=ET))
     assert "2024-03-06" in requested[k(c.FEATURES)]
+
+
+def test_failed_blocking_check_holds_downstream_until_it_passes(day: Day):
+    day.tick(datetime(2024, 3, 7, 3, 0, tzinfo=ET))
+    day.materialize([(c.RAW_BOXSCORES, "2024-03-06")], checks_pass=False)
+    held = day.tick(datetime(2024, 3, 7, 3, 1, tzinfo=ET))
+    assert k(c.PGS) not in held  # raw box scores failed a blocking check: nothing built on them
+    # The box scores are re-parsed and pass: the held summaries go out without another trigger.
+    day.materialize([(c.RAW_BOXSCORES, "2024-03-06")], checks_pass=True)
+    released = day.tick(datetime(2024, 3, 7, 3, 2, tzinfo=ET))
+    assert released[k(c.PGS)] == {"2024-03-06"}
