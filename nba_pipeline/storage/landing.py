@@ -75,7 +75,9 @@ class LandingStore(ConfigurableResource):
 
         The cursor is opaque to callers but ordered by key, so a sensor can page through a
         large prefix in bounded calls. Keys written later that sort before the cursor are not
-        returned: landing keys embed the fetch time, so new fetches sort after old ones.
+        returned. Within one `source/endpoint/date/` prefix new fetches sort after old ones
+        (keys embed the fetch time); across dates or endpoints a new key can sort before the
+        cursor, so callers needing every new file keep a cursor per date prefix.
         """
 
     @abstractmethod
