@@ -1,9 +1,8 @@
 """One schema check for every warehouse table: the produced frame must match its `sql/` DDL.
 
-The DuckDB IO manager conforms frames on write, but the BigQuery IO manager writes what it is
-given, so a frame whose columns or types drifted from the DDL would silently change a production
-table. `warehouse_asset` attaches this check to every table asset (see `with_schema_check`), so no
-asset needs per-asset code for it.
+Both IO managers conform frames on write; this check makes drift visible per asset before it is
+hidden by casting. `warehouse_asset` attaches this check to every table asset (see
+`with_schema_check`), so no asset needs per-asset code for it.
 """
 
 from __future__ import annotations
