@@ -18,6 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "bench/results.quick.json)")
     parser.add_argument("--keep", type=Path, default=None,
                         help="keep the temp homes and per-stage JSON in this folder")
+    parser.add_argument("--from-stages", type=Path, default=None,
+                        help="re-render results from a --keep folder's stage JSON (no runs)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -26,8 +28,15 @@ def run(args: argparse.Namespace) -> int:
         "results.quick.json" if args.quick else "results.json")
     print(f"nba_pipeline bench ({plan.name} plan): every stage in a child process with its own "
           "temp warehouse and Dagster instance; the machine's other load makes numbers noisy.")
-    results = benchmarks.run_bench(plan, log=lambda msg: print(f"  ... {msg}", flush=True),
-                                   keep=args.keep)
+    if args.from_stages:
+        previous = json.loads(output.read_text()) if output.exists() else {}
+        results = benchmarks.resummarize(plan, args.from_stages,
+                                         previous.get("bench_total_s", 0.0))
+        if previous.get("machine"):  # keep the load seen while the stages ran
+            results["machine"] = previous["machine"]
+    else:
+        results = benchmarks.run_bench(
+            plan, log=lambda msg: print(f"  ... {msg}", flush=True), keep=args.keep)
     benchmarks.write_results(results, output)
     print()
     print(benchmarks.table(results))
