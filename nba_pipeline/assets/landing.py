@@ -29,7 +29,6 @@ def land(context: AssetExecutionContext, fetch: Callable[[date], Iterable[Payloa
                               f"{payload.metadata['fallback_from']}")
             quota.update({k: v for k, v in payload.metadata.items()
                           if k.startswith("x_requests_")})
-        context.log.debug(f"landed {game_date}")
     return MaterializeResult(metadata={
         "files": len(keys), "bytes": total_bytes, "sources": sorted(sources),
         "sample_keys": keys[:5], "fallbacks": sorted(fallbacks), **quota,
