@@ -1,29 +1,46 @@
 # Two commands do all the setup on a fresh machine: `make demo` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+# Exact versions with hashes of everything `make install` and `make test` install (uv pip
+# compile; README "Dependencies"). setup.py keeps the ranges for people who pip install it.
+LOCK := requirements/lock.txt
+BQ_LOCK := requirements/bq-emulator.lock.txt
+DEMO_LOG := .nba_pipeline_data/demo.log
 
-.PHONY: install demo test lint dev bench health clean emulators chromium
+.PHONY: install demo demo-quick test lint dev bench health clean emulators chromium lock \
+	wheel-check
 
-$(STAMP): setup.py pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+# A new venv (--clear) whenever the lock or the packaging changes, so nothing unlocked lingers:
+# the locked set with hashes, then the package itself with no dependency resolution at all.
+$(STAMP): $(LOCK) setup.py pyproject.toml
+	$(PYTHON) -m venv --clear $(VENV)
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/pip check
 	touch $(STAMP)
 
 install: $(STAMP)
 
-# The BigQuery emulator lives in its own venv (its pins can clash with ours); the `emulated`
-# profile's tests start it from there (nba_pipeline_tests/emulators.py). fake-gcs-server ships
-# inside a wheel of the test extras.
+# Refresh the locks on purpose: new or changed requirements are resolved, other pins kept;
+# `make lock UPGRADE=1` moves every pin to the newest release the ranges allow.
+UV_COMPILE = $(BIN)/uv pip compile --quiet --generate-hashes --universal \
+	--custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
+lock: $(STAMP)
+	$(UV_COMPILE) --python-version 3.10 setup.py --extra test requirements/tools.in -o $(LOCK)
+	$(UV_COMPILE) --python-version 3.11 requirements/bq-emulator.in -o $(BQ_LOCK)
+
+# The BigQuery emulator lives in its own venv (its pins clash with ours), from its own lock; the
+# `emulated` profile's tests start it from there (nba_pipeline_tests/emulators.py).
+# fake-gcs-server ships inside a wheel of the test extras.
 BQ_VENV := .emulators/bq-venv
-BQ_EMULATOR_PKGS := bqemulator==1.4.0 numpy
-$(BQ_VENV)/.installed: Makefile
-	test -x $(BQ_VENV)/bin/python || $(PYTHON) -m venv $(BQ_VENV)
-	$(BQ_VENV)/bin/pip install --quiet --upgrade pip
-	$(BQ_VENV)/bin/pip install --quiet $(BQ_EMULATOR_PKGS)
+$(BQ_VENV)/.installed: $(BQ_LOCK)
+	$(PYTHON) -m venv --clear $(BQ_VENV)
+	$(BQ_VENV)/bin/pip install --quiet --require-hashes --no-deps -r $(BQ_LOCK)
 	touch $@
 
 emulators: $(BQ_VENV)/.installed
@@ -44,12 +61,24 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
 	cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
+# Everything the demo prints also goes to $(DEMO_LOG); a failure names its run and the runbook.
 demo: install $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/nba-pipeline demo
+	mkdir -p $(dir $(DEMO_LOG))
+	$(BIN)/nba-pipeline demo 2>&1 | tee $(DEMO_LOG)
+
+# The same code path on six weeks of history and three game days (about a minute).
+demo-quick: install $(DAGSTER_HOME)/dagster.yaml
+	mkdir -p $(dir $(DEMO_LOG))
+	$(BIN)/nba-pipeline demo --quick 2>&1 | tee $(DEMO_LOG)
 
 test: install emulators chromium
 	$(BIN)/ruff check nba_pipeline nba_pipeline_tests bench
 	$(BIN)/python -m pytest -q --cov=nba_pipeline --cov-report=term --cov-fail-under=80
+
+# `pip install .` into a new venv (locked deps), then the CLI from a directory outside the
+# checkout: the wheel must carry its DDL and instance template (.ci/wheel_check).
+wheel-check: $(STAMP)
+	bash .ci/wheel_check
 
 lint: install
 	$(BIN)/ruff check nba_pipeline nba_pipeline_tests bench

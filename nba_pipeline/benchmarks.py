@@ -36,6 +36,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from nba_pipeline import paths
+
 LEGACY_DAY_S = 52 * 60  # the replaced pipeline: about 52 minutes per game day
 LEGACY_TARGET_DAY_S = 18 * 60
 HISTORY_GROUPS = ("landing", "raw", "analytics", "precompute")
@@ -377,9 +379,7 @@ def run_bench(plan: Plan, log: Callable[[str], None], keep: Path | None = None
     workdir.mkdir(parents=True, exist_ok=True)
     dagster_home = workdir / "dagster_home"
     dagster_home.mkdir(exist_ok=True)
-    repo_yaml = Path(__file__).resolve().parents[1] / "dagster.yaml"
-    if repo_yaml.exists():
-        shutil.copy(repo_yaml, dagster_home / "dagster.yaml")
+    shutil.copy(paths.instance_template(), dagster_home / "dagster.yaml")
     env = BenchEnv(workdir, dagster_home, log)
     info = machine()
     started = time.perf_counter()

@@ -12,17 +12,12 @@ from typing import Any
 
 from dagster import EnvVar
 
+from nba_pipeline.paths import local_home
 from nba_pipeline.sources.replay import ReplaySource
 from nba_pipeline.storage.duckdb_warehouse import WarehouseDuckDBIOManager
 from nba_pipeline.storage.landing import LocalLandingStore
 
 PROFILES = ("local", "gcp", "emulated")
-REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
-def local_home() -> Path:
-    """Where the `local` profile keeps its DuckDB file and landing folder."""
-    return Path(os.environ.get("NBA_PIPELINE_HOME") or REPO_ROOT / ".nba_pipeline_data")
 
 
 def source_resource() -> Any:

@@ -6,8 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from nba_pipeline import benchmarks
-from nba_pipeline.profiles import REPO_ROOT
+from nba_pipeline import benchmarks, paths
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     plan = benchmarks.QUICK if args.quick else benchmarks.FULL
-    output = args.output or REPO_ROOT / "bench" / (
+    output = args.output or (paths.checkout_root() or Path.cwd()) / "bench" / (
         "results.quick.json" if args.quick else "results.json")
     print(f"nba_pipeline bench ({plan.name} plan): every stage in a child process with its own "
           "temp warehouse and Dagster instance; the machine's other load makes numbers noisy.")

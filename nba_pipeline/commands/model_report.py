@@ -14,6 +14,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from nba_pipeline.commands.display import cell, is_null
 from nba_pipeline.ml import evaluation
 
 
@@ -42,31 +43,34 @@ def run(args: argparse.Namespace) -> int:
 
 
 def render(report: dict) -> str:
-    """The report as a plain-text table a person can read."""
+    """The report as a plain-text table a person can read; a missing figure prints as "-"."""
     span = report["span"]
+    over = report.get("over_rate_actual")
     lines = [
         f"Held-back span {span['start']}..{span['end']} (history from {span['history_start']}), "
         f"players with a line: {report['rows']} rows, feature version "
         f"{report['feature_version']}, picks at |edge| >= {report['edge_threshold']}",
-        f"Actual went OVER the line on {report['over_rate_actual']:.1%} of rows."
-        if report["over_rate_actual"] is not None else "",
+        "" if is_null(over) else f"Actual went OVER the line on {cell(over, '.1%')} of rows.",
         "",
         f"{'predictor':<16}{'MAE':>8}{'bias':>8}{'picks':>8}{'hit rate':>10}  95% interval",
     ]
-    for name, mae in sorted(report["mae"].items(), key=lambda kv: kv[1]):
+    by_mae = sorted(report["mae"].items(),
+                    key=lambda kv: (is_null(kv[1]), 0.0 if is_null(kv[1]) else kv[1]))
+    for name, mae in by_mae:
         hit, ci = report["hit_rate"].get(name), report["hit_rate_ci95"].get(name)
+        interval = "" if not ci else f"[{cell(ci[0], '.1%')}, {cell(ci[1], '.1%')}]"
         lines.append(
-            f"{name:<16}{mae:>8.3f}{report['bias'][name]:>8.3f}{report['n_picks'][name]:>8}"
-            f"{'' if hit is None else f'{hit:.1%}':>10}  "
-            f"{'' if not ci else f'[{ci[0]:.1%}, {ci[1]:.1%}]'}")
+            f"{name:<16}{cell(mae, '.3f', 8)}{cell(report['bias'].get(name), '.3f', 8)}"
+            f"{cell(report['n_picks'].get(name), '', 8)}"
+            f"{'' if hit is None else cell(hit, '.1%'):>10}  {interval}")
     lines += ["", "Models (weekly retrain, each trained only on rows before its week):"]
     for m in report["models"]:
         val = m["validation_mae"]
         lines.append(f"  {m['model_version']}: trained through {m['trained_through']}, "
                      f"{m['train_rows']} rows, validation MAE "
-                     f"{'n/a' if val is None else f'{val:.3f}'}")
+                     f"{'n/a' if is_null(val) else cell(val, '.3f')}")
     lines += ["", "Feature importance (share of gain, mean over the weekly models):"]
-    lines += [f"  {name:<24}{share:.3f}" for name, share in
+    lines += [f"  {name:<24}{cell(share, '.3f')}" for name, share in
               list(report["feature_importance"].items())[:15]]
     lines.append(f"\n({report.get('seconds', 0)} s)")
     return "\n".join(lines)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from datetime import date, datetime, time, timedelta, timezone
 from functools import cache
 from pathlib import Path
@@ -17,10 +16,10 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from nba_pipeline import paths
 from nba_pipeline.domain.teams import BY_TRICODE, tricode_for_name
 
 EASTERN = ZoneInfo("America/New_York")
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data"
 BOX_SCORE_GLOB = "box_scores/player_logs_*.csv.gz"
 TEAM_LOG_GLOB = "team_game_logs/*.csv.gz"
 POINTS_LINES_GLOB = "prop_lines/oddsapi_props_player_points_*.csv.gz"
@@ -34,7 +33,7 @@ BOOK_TITLES = {
 
 
 def data_dir() -> Path:
-    return Path(os.environ.get("NBA_PIPELINE_DATA_DIR") or DEFAULT_DATA_DIR)
+    return paths.recorded_data_dir()
 
 
 def _files(root: Path, pattern: str) -> tuple[Path, ...]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+from nba_pipeline import paths
 
 _TABLE = re.compile(
     r"CREATE TABLE IF NOT EXISTS `\{project\}\.(?P<dataset>\w+)\.(?P<table>\w+)` "
@@ -55,8 +55,9 @@ class TableSchema:
 
 
 @cache
-def load_schemas(sql_dir: Path = SQL_DIR) -> dict[str, TableSchema]:
-    """All tables declared in `sql/*.sql`, keyed by `dataset.table`."""
+def load_schemas(sql_dir: Path | None = None) -> dict[str, TableSchema]:
+    """All tables declared in `sql/*.sql` (the packaged copy when installed), by `dataset.table`."""
+    sql_dir = sql_dir or paths.sql_dir()
     schemas: dict[str, TableSchema] = {}
     for path in sorted(sql_dir.glob("*.sql")):
         for m in _TABLE.finditer(path.read_text()):
@@ -84,7 +85,7 @@ def table_schema(name: str) -> TableSchema:
     try:
         return load_schemas()[name]
     except KeyError:
-        raise KeyError(f"No DDL for table {name!r} in {SQL_DIR}") from None
+        raise KeyError(f"No DDL for table {name!r} in {paths.sql_dir()}") from None
 
 
 def empty_frame(name: str) -> pd.DataFrame:

@@ -24,7 +24,7 @@ from dagster import (
 
 from nba_pipeline.automation.alerts import check_failure_alert, run_failure_alert
 from nba_pipeline.partitions import daily_partitions
-from nba_pipeline.profiles import REPO_ROOT
+from nba_pipeline.paths import instance_template
 
 API_KEY = "odds-live-3f9a8c7b6d5e"
 WEBHOOK_TOKEN = "T000/B000/XXXXsecretwebhooktoken"
@@ -56,7 +56,7 @@ class Receiver:
 @pytest.fixture
 def instance(tmp_path) -> Iterator[DagsterInstance]:
     """A persistent instance like `dagster dev` uses (run-sharded SQLite event log)."""
-    shutil.copy(REPO_ROOT / "dagster.yaml", tmp_path / "dagster.yaml")
+    shutil.copy(instance_template(), tmp_path / "dagster.yaml")
     with DagsterInstance.from_config(str(tmp_path)) as inst:
         yield inst
 

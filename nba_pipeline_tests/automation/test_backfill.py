@@ -13,7 +13,7 @@ from dagster._core.execution.backfill import BulkActionStatus
 
 from nba_pipeline.cli import main
 from nba_pipeline.commands.backfill import resolve_selection
-from nba_pipeline.profiles import REPO_ROOT
+from nba_pipeline.paths import instance_template
 from nba_pipeline.storage.landing import LocalLandingStore
 from nba_pipeline_tests.conftest import build_definitions_for
 
@@ -23,7 +23,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """NBA_PIPELINE_HOME and DAGSTER_HOME (with the repo's dagster.yaml) in temp folders."""
     home, dagster_home = tmp_path / "home", tmp_path / "dagster_home"
     dagster_home.mkdir()
-    shutil.copy(REPO_ROOT / "dagster.yaml", dagster_home / "dagster.yaml")
+    shutil.copy(instance_template(), dagster_home / "dagster.yaml")
     monkeypatch.setenv("NBA_PIPELINE_HOME", str(home))
     monkeypatch.setenv("DAGSTER_HOME", str(dagster_home))
     monkeypatch.setenv("NBA_PIPELINE_PROFILE", "local")

@@ -22,7 +22,8 @@ from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import (
 
 from nba_pipeline.assets.common import WAREHOUSE_POOL
 from nba_pipeline.definitions import build_definitions
-from nba_pipeline.profiles import REPO_ROOT, local_resources
+from nba_pipeline.paths import checkout_root, instance_template
+from nba_pipeline.profiles import local_resources
 
 
 def origin(job_name: str) -> RemoteJobOrigin:
@@ -34,7 +35,7 @@ def origin(job_name: str) -> RemoteJobOrigin:
 @pytest.fixture
 def repo_instance(tmp_path: Path) -> Iterator[DagsterInstance]:
     """A persistent instance configured by the repository's dagster.yaml."""
-    shutil.copy(REPO_ROOT / "dagster.yaml", tmp_path / "dagster.yaml")
+    shutil.copy(instance_template(), tmp_path / "dagster.yaml")
     with DagsterInstance.from_config(str(tmp_path)) as instance:
         yield instance
 
@@ -91,7 +92,7 @@ def test_warehouse_pool_serializes_steps_across_run_processes(repo_instance: Dag
     home = repo_instance.root_directory
     outs = [tmp_path / "a.txt", tmp_path / "b.txt"]
     procs = [subprocess.Popen([sys.executable, "-m", "nba_pipeline_tests.automation.pool_writer",
-                               home, date, str(out)], cwd=REPO_ROOT)
+                               home, date, str(out)], cwd=checkout_root())
              for date, out in zip(("2024-03-05", "2024-03-06"), outs, strict=True)]
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
     spans = sorted(tuple(map(float, out.read_text().split())) for out in outs)
