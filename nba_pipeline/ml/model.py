@@ -14,6 +14,9 @@ from nba_pipeline.features.feature_store import FEATURE_VERSION, FEATURES
 
 MODEL_FEATURES: tuple[str, ...] = FEATURES
 VALIDATION_DAYS = 21
+# ...and at least this many game days: before a season opener the last 21 calendar days hold no
+# game, so the window reaches back across the off-season to the last game days played.
+MIN_VALIDATION_GAME_DAYS = 14
 # Train on the ~3 seasons before the cutoff; the points_model asset loads this window (+1 week).
 TRAINING_WINDOW_DAYS = 1095
 MIN_TRAIN_ROWS = 2000
@@ -91,7 +94,8 @@ def labelled_rows(features: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFram
 
 def train(labelled: pd.DataFrame, cutoff: date) -> tuple[lgb.Booster, ModelInfo]:
     """Fit on rows in the TRAINING_WINDOW_DAYS strictly before `cutoff`; validate on the last
-    VALIDATION_DAYS of them (time-ordered), then refit on all of them with the best round count.
+    VALIDATION_DAYS of them, or the last MIN_VALIDATION_GAME_DAYS game days if that is more
+    (time-ordered), then refit on all of them with the best round count.
     """
     cut = pd.Timestamp(cutoff)
     start = cut - pd.Timedelta(days=TRAINING_WINDOW_DAYS)
@@ -102,7 +106,7 @@ def train(labelled: pd.DataFrame, cutoff: date) -> tuple[lgb.Booster, ModelInfo]
             f"only {len(rows)} labelled feature rows before {cutoff}; need {MIN_TRAIN_ROWS}. "
             "Backfill earlier dates of ml_feature_store_v2 and player_game_summary first."
         )
-    val_start = cut - pd.Timedelta(days=VALIDATION_DAYS)
+    val_start = validation_start(rows["game_date"], cut)
     fit, val = rows[rows["game_date"] < val_start], rows[rows["game_date"] >= val_start]
     x = list(MODEL_FEATURES)
     best_iter, val_mae, val_bias = 400, None, None
@@ -128,6 +132,16 @@ def train(labelled: pd.DataFrame, cutoff: date) -> tuple[lgb.Booster, ModelInfo]
         features=tuple(x),
     )
     return final, info
+
+
+def validation_start(game_dates: pd.Series, cutoff: pd.Timestamp) -> pd.Timestamp:
+    """First date of the validation window: VALIDATION_DAYS before the cutoff, moved earlier
+    until it holds MIN_VALIDATION_GAME_DAYS distinct game days (off-season, All-Star break)."""
+    start = cutoff - pd.Timedelta(days=VALIDATION_DAYS)
+    days = pd.Series(game_dates.unique()).sort_values()
+    if len(days) and (days >= start).sum() < MIN_VALIDATION_GAME_DAYS:
+        start = min(start, days.iloc[-min(MIN_VALIDATION_GAME_DAYS, len(days))])
+    return start
 
 
 def predict(booster: lgb.Booster, features: pd.DataFrame) -> np.ndarray:

@@ -162,3 +162,27 @@ def test_model_info_records_the_training_window_and_round_trips(walk) -> None:
     for new_field in ("trained_from", "validation_from", "validation_bias", "features"):
         legacy.pop(new_field)
     assert model_lib.ModelInfo.from_json(json.dumps(legacy)).model_version == info.model_version
+
+
+def test_an_opening_week_model_validates_on_last_season_and_early_stops() -> None:
+    """Issue 14: the first model of a season used to have an empty validation window (its last
+    21 days are off-season) and trained a fixed round budget with no early stopping."""
+    history = real_tables(date(2023, 2, 1), date(2023, 4, 9))
+    labelled = model_lib.labelled_rows(history.features, history.player_game_summary)
+    opener_cutoff = date(2023, 10, 23)  # the Monday before the 2023-24 opener
+    _, info = model_lib.train(labelled, opener_cutoff)
+    game_days = sorted(labelled["game_date"].dt.date.unique())
+    assert info.validation_from == game_days[-model_lib.MIN_VALIDATION_GAME_DAYS].isoformat()
+    assert info.validation_from < "2023-04-09" < info.trained_through
+    assert info.validation_rows > 1000 and info.validation_mae is not None
+    assert info.best_iteration < 600  # early stopping chose the rounds
+
+
+def test_in_season_validation_window_is_the_last_21_days() -> None:
+    dates = pd.Series(pd.date_range("2024-01-01", "2024-03-03"))
+    assert model_lib.validation_start(dates, pd.Timestamp("2024-03-04")) == pd.Timestamp(
+        "2024-02-12")
+    # All-Star break: 2024-02-16..21 have no games; 15 game days remain, enough.
+    gap = dates[(dates < "2024-02-16") | (dates > "2024-02-21")]
+    assert model_lib.validation_start(gap, pd.Timestamp("2024-03-04")) == pd.Timestamp(
+        "2024-02-12")
