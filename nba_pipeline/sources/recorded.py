@@ -202,6 +202,9 @@ def _home_away(game_id: str, game: pd.DataFrame, recorded: dict[str, Any] | None
         away = rows[rows["TEAM_ID"].astype(int) == int(away_id)]
         if len(home) == 1 and len(away) == 1:
             return home.iloc[0], away.iloc[0]
+    home_rows = rows["MATCHUP"].str.contains(" vs. ", regex=False).to_numpy()
+    if len(rows) == 2 and home_rows.sum() == 1:  # the usual case, without the text rule
+        return rows[home_rows].iloc[0], rows[~home_rows].iloc[0]
     is_home, _ = matchup_sides(rows["TEAM_ABBREVIATION"], rows["MATCHUP"])
     if len(rows) != 2 or int(is_home.sum()) != 1:
         raise ValueError(
