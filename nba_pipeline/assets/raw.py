@@ -20,7 +20,8 @@ from nba_pipeline.assets.landing import (
 )
 from nba_pipeline.checks.framework import evaluate, specs
 from nba_pipeline.checks.raw import BOXSCORE_CHECKS, PROP_LINE_CHECKS, SCHEDULE_CHECKS
-from nba_pipeline.domain.parsing import parse_landed
+from nba_pipeline.domain.matchups import orient_to_schedule
+from nba_pipeline.domain.parsing import SOURCE_GAME_COLUMNS, parse_landed, schedule_source_games
 from nba_pipeline.sources.base import BOXSCORE_ENDPOINTS, PROP_LINE_ENDPOINTS, SCHEDULE_ENDPOINTS
 from nba_pipeline.sources.payloads import PayloadError
 from nba_pipeline.storage.landing import LandedKey, LandingStore
@@ -30,22 +31,30 @@ BOXSCORES = "nba_raw.player_boxscores"
 PROP_LINES = "nba_raw.player_prop_lines"
 
 
-def parse_window(context: AssetExecutionContext, store: LandingStore,
-                 endpoints: Sequence[tuple[str, str]], table: str) -> pd.DataFrame:
-    """Parse the newest landed fetch of each date; fail naming every bad day, write nothing."""
-    dates = partition_dates(context)
-    frames: list[pd.DataFrame] = []
-    errors: list[PayloadError] = []
-    files = 0
-    # Per date, parse only the source whose latest fetch is newest: a fallback lands after the
-    # failed primary, and a stale primary fetch must not stack its games on the fallback's.
+def newest_fetches(store: LandingStore, endpoints: Sequence[tuple[str, str]],
+                   dates: Sequence[date]) -> dict[date, tuple[str, str, list[str]]]:
+    """Per date, the (source, endpoint, keys) of the source whose latest fetch is newest.
+
+    A fallback lands after the failed primary, and a stale primary fetch must not stack its
+    games on the fallback's.
+    """
     newest: dict[date, tuple[str, str, str, list[str]]] = {}
     for source, endpoint in endpoints:
         for game_date, keys in store.latest_fetches(source, endpoint, dates).items():
             fetched = LandedKey.parse(keys[0]).fetched_at
             if game_date not in newest or fetched > newest[game_date][0]:
                 newest[game_date] = (fetched, source, endpoint, keys)
-    for game_date, (_, source, endpoint, keys) in sorted(newest.items()):
+    return {d: (source, endpoint, keys) for d, (_, source, endpoint, keys) in newest.items()}
+
+
+def parse_window(context: AssetExecutionContext, store: LandingStore,
+                 endpoints: Sequence[tuple[str, str]], table: str) -> pd.DataFrame:
+    """Parse the newest landed fetch of each date; fail naming every bad day, write nothing."""
+    frames: list[pd.DataFrame] = []
+    errors: list[PayloadError] = []
+    files = 0
+    newest = newest_fetches(store, endpoints, partition_dates(context))
+    for game_date, (source, endpoint, keys) in sorted(newest.items()):
         for key in keys:
             files += 1
             try:
@@ -64,6 +73,21 @@ def parse_window(context: AssetExecutionContext, store: LandingStore,
     return table_frame(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(), table)
 
 
+def schedule_source(context: AssetExecutionContext, store: LandingStore) -> pd.DataFrame:
+    """Every game the window's landed schedule payloads list (the same fetches the schedule
+    parsed), read independently of the parser for `games_complete_vs_schedule`."""
+    frames = [
+        schedule_source_games(source, endpoint, store.read_bytes(key), game_date, key)
+        for game_date, (source, endpoint, keys) in sorted(
+            newest_fetches(store, SCHEDULE_ENDPOINTS, partition_dates(context)).items())
+        for key in keys
+    ]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=SOURCE_GAME_COLUMNS)
+    return pd.concat(frames, ignore_index=True).drop_duplicates("game_id")
+
+
 @warehouse_asset(SCHEDULE, group="raw", deps=[nba_schedule_payloads],
                  check_specs=specs(table_key(SCHEDULE), SCHEDULE_CHECKS))
 def schedule(context: AssetExecutionContext, landing_store: LandingStore) -> Iterator:
@@ -77,11 +101,17 @@ def schedule(context: AssetExecutionContext, landing_store: LandingStore) -> Ite
                  check_specs=specs(table_key(BOXSCORES), BOXSCORE_CHECKS))
 def player_boxscores(context: AssetExecutionContext, landing_store: LandingStore,
                      schedule: pd.DataFrame) -> Iterator:
-    frame = parse_window(context, landing_store, BOXSCORE_ENDPOINTS, BOXSCORES)
+    parsed = parse_window(context, landing_store, BOXSCORE_ENDPOINTS, BOXSCORES)
+    # Home/away are the schedule's per game id (neutral sites: nba.com writes `AWAY @ HOME` on
+    # both rows); the landed payload keeps nba.com's own MATCHUP text.
+    oriented, reoriented = orient_to_schedule(parsed, schedule)
+    frame = table_frame(oriented, BOXSCORES)
     yield Output(frame, metadata={"player_games": len(frame),
-                                  "games": int(frame["game_id"].nunique())})
+                                  "games": int(frame["game_id"].nunique()),
+                                  "matchups_from_schedule": reoriented})
     yield from evaluate(table_key(BOXSCORES), BOXSCORE_CHECKS, frame, window_label(context),
-                        {"schedule": schedule})
+                        {"schedule": schedule,
+                         "schedule_source": schedule_source(context, landing_store)})
 
 
 @warehouse_asset(PROP_LINES, group="raw", deps=[odds_player_points_payloads],

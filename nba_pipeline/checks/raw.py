@@ -34,18 +34,37 @@ def _no_negative_stats(frame: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> Ou
 
 
 def _games_complete(frame: pd.DataFrame, inputs: Mapping[str, pd.DataFrame]) -> Outcome:
-    """Every final game in the schedule has box-score rows for both teams."""
+    """Every final game the schedule *source* lists has box-score rows for both teams.
+
+    `schedule_source` holds every game the landed schedule payloads list (not what the parser
+    kept), so a game the schedule parse drops fails here twice over: it is missing from
+    nba_raw.schedule (`dropped_from_schedule`) and, had its box scores been dropped with it,
+    missing team-games. Without `schedule_source` the parsed schedule is the reference.
+    """
     schedule = inputs.get("schedule", pd.DataFrame())
-    if schedule.empty:
-        return Outcome(True, {"final_games": 0, "missing_team_games": 0})
-    expected = _final_sides(schedule)[["game_date", "game_id", "team_abbr"]]
+    source = inputs.get("schedule_source")
+    listed = schedule
+    dropped = pd.DataFrame(columns=["game_date", "game_id"])
+    if source is not None and len(source):
+        known = set(schedule["game_id"].astype(str)) if len(schedule) else set()
+        dropped = source[~source["game_id"].astype(str).isin(known)]
+        parsed = schedule.reindex(columns=source.columns) if len(schedule) else source.iloc[0:0]
+        listed = pd.concat([source, parsed], ignore_index=True).drop_duplicates(
+            "game_id", keep="first")
+    if listed.empty:
+        return Outcome(True, {"final_games": 0, "missing_team_games": 0,
+                              "dropped_from_schedule": 0})
+    expected = _final_sides(listed)[["game_date", "game_id", "team_abbr"]]
     have = frame[["game_id", "team_abbr"]].drop_duplicates() if len(frame) else pd.DataFrame(
         columns=["game_id", "team_abbr"])
     merged = expected.merge(have, on=["game_id", "team_abbr"], how="left", indicator=True)
     missing = merged[merged["_merge"] == "left_only"]
-    return Outcome(len(missing) == 0, {
+    return Outcome(len(missing) == 0 and len(dropped) == 0, {
         "final_games": len(expected) // 2, "missing_team_games": len(missing),
-        "missing": sample(missing, ["game_date", "game_id", "team_abbr"], 20)})
+        "missing": sample(missing, ["game_date", "game_id", "team_abbr"], 20),
+        "dropped_from_schedule": len(dropped),
+        "dropped": sample(dropped, ["game_date", "game_id", "home_team_abbr", "away_team_abbr"],
+                          20) if len(dropped) else []})
 
 
 def _final_sides(schedule: pd.DataFrame) -> pd.DataFrame:
@@ -94,9 +113,10 @@ BOXSCORE_CHECKS = [
           "points downstream.",
           duplicate_keys(["game_id", "player_id"]), blocking=True, threshold="0 duplicate rows"),
     Check("games_complete_vs_schedule",
-          "Every final game in nba_raw.schedule has box-score rows for both teams (0 missing "
-          "team-games).",
-          _games_complete, blocking=True, threshold="0 missing team-games"),
+          "Every final game the landed schedule payloads list is in nba_raw.schedule and has "
+          "box-score rows for both teams (0 dropped games, 0 missing team-games).",
+          _games_complete, blocking=True,
+          threshold="0 games dropped from the schedule, 0 missing team-games"),
     Check("players_per_team",
           f"Every team-game has {MIN_PLAYERS_PER_TEAM}..{MAX_PLAYERS_PER_TEAM} player rows.",
           _players_per_team, threshold=f"{MIN_PLAYERS_PER_TEAM} <= players <= "

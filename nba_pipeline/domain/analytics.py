@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from nba_pipeline.domain.matchups import matchup_sides
+
 EASTERN = "America/New_York"
 COUNT_COLUMNS = ["points", "fgm", "fga", "fg3m", "fg3a", "ftm", "fta", "oreb", "dreb", "reb",
                  "ast", "stl", "blk", "tov"]
@@ -70,13 +72,6 @@ def consensus_lines(lines: pd.DataFrame) -> pd.DataFrame:
     return out[cols]
 
 
-def _parse_matchup(matchup: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """`'GSW @ LAL'` -> (away, 'LAL'); `'LAL vs. GSW'` -> (home, 'GSW')."""
-    is_home = matchup.str.contains(" vs. ", regex=False)
-    opponent = matchup.str.split(r" vs\. | @ ", regex=True).str[-1].str.strip()
-    return is_home, opponent
-
-
 def _ratio(num: pd.Series | np.ndarray, den: pd.Series | np.ndarray) -> np.ndarray:
     num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -119,7 +114,9 @@ def player_game_summary(box: pd.DataFrame, lines: pd.DataFrame, start: pd.Timest
     cur["ft_pct"] = _ratio(cur["ftm"], cur["fta"])
     cur["fg2m"] = cur["fgm"] - cur["fg3m"]
     cur["fg2a"] = cur["fga"] - cur["fg3a"]
-    cur["is_home"], cur["opponent_abbr"] = _parse_matchup(cur["matchup"].astype(str))
+    # Raw box scores carry the schedule's orientation (orient_to_schedule); the text rule covers
+    # a game the schedule lacks, neutral-site rows (`AWAY @ HOME` on both teams) included.
+    cur["is_home"], cur["opponent_abbr"] = matchup_sides(cur["team_abbr"], cur["matchup"])
     cur["starter_flag"] = pd.Series(pd.NA, index=cur.index, dtype="boolean")
 
     cons = consensus_lines(lines)

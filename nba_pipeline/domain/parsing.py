@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -22,6 +23,9 @@ from nba_pipeline.sources.payloads import (
 EASTERN = ZoneInfo("America/New_York")
 
 Parser = Callable[[bytes, date, str], pd.DataFrame]
+# nba.com game id digit 3: 2 regular season, 4 playoffs, 5 play-in. Preseason (1), All-Star (3)
+# and the Cup final (6) have no leaguegamelog box scores here, so checks would fail on them.
+KEPT_GAME_TYPES = "245"
 
 
 def parse_nba_schedule(body: bytes, game_date: date, key: str) -> pd.DataFrame:
@@ -31,9 +35,9 @@ def parse_nba_schedule(body: bytes, game_date: date, key: str) -> pd.DataFrame:
     for gd in payload.league_schedule.game_dates:
         for g in gd.games:
             day = date.fromisoformat(g.game_date_est[:10])
-            # Regular season, playoffs and play-in only: preseason and All-Star games have no
-            # leaguegamelog box scores, so completeness checks would fail on them.
-            if day != game_date or g.game_id[2] not in "245":
+            # Home and away are the schedule's (`homeTeam`/`awayTeam`), also at a neutral site
+            # (`isNeutral`): box scores are oriented to them (domain/matchups.py).
+            if day != game_date or g.game_id[2] not in KEPT_GAME_TYPES:
                 continue
             rows.append({
                 "game_date": day,
@@ -52,6 +56,48 @@ def parse_nba_schedule(body: bytes, game_date: date, key: str) -> pd.DataFrame:
                 "landing_key": key,
             })
     return pd.DataFrame(rows)
+
+
+SOURCE_GAME_COLUMNS = ["game_date", "game_id", "game_status", "home_team_abbr", "away_team_abbr",
+                       "home_team_id", "away_team_id", "home_score", "away_score"]
+
+
+def schedule_source_games(source: str, endpoint: str, body: bytes, game_date: date, key: str
+                          ) -> pd.DataFrame:
+    """Every game of the kept types that a landed schedule payload lists for `game_date`.
+
+    For nba.com this walks the raw JSON without the parser (only `gameId`, `gameDateEst`,
+    `gameStatus` and the two teams), so a game the parser or its model drops is still listed
+    and `games_complete_vs_schedule` fails on it. ESPN and Ball Don't Lie carry no nba.com ids:
+    their parsers' rows are the listing.
+    """
+    if (source, endpoint) != ("nba_com", "schedule"):
+        rows = parse_landed(source, endpoint, body, game_date, key)
+        return rows.reindex(columns=SOURCE_GAME_COLUMNS) if len(rows) else pd.DataFrame(
+            columns=SOURCE_GAME_COLUMNS)
+    try:
+        data = json.loads(body)
+        game_dates = data["leagueSchedule"]["gameDates"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise PayloadError(source, endpoint, game_date, key,
+                           f"no leagueSchedule.gameDates ({exc!r})") from None
+    rows = []
+    for gd in game_dates:
+        for g in gd.get("games") or []:
+            game_id = str(g.get("gameId") or "")
+            if str(g.get("gameDateEst") or "")[:10] != game_date.isoformat():
+                continue
+            if len(game_id) < 3 or game_id[2] not in KEPT_GAME_TYPES:
+                continue
+            home, away = g.get("homeTeam") or {}, g.get("awayTeam") or {}
+            rows.append({
+                "game_date": game_date, "game_id": game_id, "game_status": g.get("gameStatus"),
+                "home_team_abbr": home.get("teamTricode"),
+                "away_team_abbr": away.get("teamTricode"),
+                "home_team_id": home.get("teamId"), "away_team_id": away.get("teamId"),
+                "home_score": home.get("score"), "away_score": away.get("score"),
+            })
+    return pd.DataFrame(rows, columns=SOURCE_GAME_COLUMNS)
 
 
 _GAMELOG_COLUMNS = {

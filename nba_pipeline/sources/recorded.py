@@ -6,6 +6,7 @@ are picked up without code changes. Each file is read once per process.
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 from datetime import date, datetime, time, timedelta, timezone
@@ -17,12 +18,15 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from nba_pipeline import paths
+from nba_pipeline.domain.matchups import matchup_sides
 from nba_pipeline.domain.teams import BY_TRICODE, tricode_for_name
 
 EASTERN = ZoneInfo("America/New_York")
 BOX_SCORE_GLOB = "box_scores/player_logs_*.csv.gz"
 TEAM_LOG_GLOB = "team_game_logs/*.csv.gz"
 POINTS_LINES_GLOB = "prop_lines/oddsapi_props_player_points_*.csv.gz"
+# Recorded nba.com `scheduleleaguev2` season files (the 2024-25 one carries `isNeutral`).
+SCHEDULE_API_GLOB = "api_samples/nbac_schedule_api/*.json*"
 
 BOOK_TITLES = {
     "betmgm": "BetMGM", "betonlineag": "BetOnline.ag", "betrivers": "BetRivers",
@@ -125,19 +129,52 @@ def leaguegamelog_body(root: Path, game_date: date, pattern: str = BOX_SCORE_GLO
     return json.dumps(body).encode()
 
 
+def recorded_schedule(root: Path, pattern: str = SCHEDULE_API_GLOB
+                      ) -> tuple[dict[date, list[dict[str, Any]]], dict[str, dict[str, Any]]]:
+    """Games of the recorded `scheduleleaguev2` files: by US-Eastern date, and by game id."""
+    files = tuple(sorted(root.glob(pattern))) if pattern else ()
+    return _recorded_schedule(files)
+
+
+@cache
+def _recorded_schedule(files: tuple[Path, ...]
+                       ) -> tuple[dict[date, list[dict[str, Any]]], dict[str, dict[str, Any]]]:
+    by_date: dict[date, list[dict[str, Any]]] = {}
+    by_id: dict[str, dict[str, Any]] = {}
+    for f in files:
+        raw = gzip.decompress(f.read_bytes()) if f.suffix == ".gz" else f.read_bytes()
+        schedule = json.loads(raw)["leagueSchedule"]
+        for game_date in schedule["gameDates"]:
+            for game in game_date["games"]:
+                game = {**game, "_seasonYear": schedule["seasonYear"]}
+                by_id[str(game["gameId"])] = game
+                day = date.fromisoformat(str(game["gameDateEst"])[:10])
+                by_date.setdefault(day, []).append(game)
+    return by_date, by_id
+
+
 def schedule_body(root: Path, game_date: date, team_pattern: str = TEAM_LOG_GLOB,
-                  lines_pattern: str = POINTS_LINES_GLOB) -> bytes:
-    """One day of the nba.com `scheduleleaguev2` shape, from regular-season team game logs."""
+                  lines_pattern: str = POINTS_LINES_GLOB,
+                  schedule_pattern: str = SCHEDULE_API_GLOB) -> bytes:
+    """One day of the nba.com `scheduleleaguev2` shape.
+
+    A date a recorded `scheduleleaguev2` file lists is served from it as recorded (every game
+    type; the parser keeps its own). Otherwise games come from the regular-season team game
+    logs, with home and away taken from the recorded schedule by game id when it has the game,
+    else from MATCHUP text (domain/matchups.py: the team written after `@` is home, so a
+    neutral-site game written `AWAY @ HOME` on both rows is kept). A game that cannot be
+    oriented raises instead of silently leaving the schedule.
+    """
+    by_date, by_id = recorded_schedule(root, schedule_pattern)
+    if game_date in by_date:
+        games = [{k: v for k, v in g.items() if k != "_seasonYear"} for g in by_date[game_date]]
+        return _schedule_json(str(by_date[game_date][0]["_seasonYear"]), game_date, games)
     rows = _rows_on(team_logs(root, team_pattern), game_date)
     rows = rows[rows["GAME_ID"].str.startswith("002")]
     tipoffs = _tipoffs(root, game_date, lines_pattern)
     games = []
     for game_id, game in rows.groupby("GAME_ID", sort=True):
-        home = game[game["MATCHUP"].str.contains(" vs. ", regex=False)]
-        away = game[game["MATCHUP"].str.contains(" @ ", regex=False)]
-        if home.empty or away.empty:
-            continue
-        h, a = home.iloc[0], away.iloc[0]
+        h, a = _home_away(str(game_id), game, by_id.get(str(game_id)))
         entry: dict[str, Any] = {
             "gameId": game_id,
             "gameStatus": 3,
@@ -151,6 +188,31 @@ def schedule_body(root: Path, game_date: date, team_pattern: str = TEAM_LOG_GLOB
             entry["gameDateTimeUTC"] = tip
         games.append(entry)
     season = str(rows["SEASON"].iloc[0]) if len(rows) else ""
+    return _schedule_json(season, game_date, games)
+
+
+def _home_away(game_id: str, game: pd.DataFrame, recorded: dict[str, Any] | None
+               ) -> tuple[pd.Series, pd.Series]:
+    """The (home, away) team-log rows of one game: the recorded schedule's sides, else MATCHUP."""
+    rows = game.drop_duplicates("TEAM_ID")
+    if recorded is not None:
+        home_id, away_id = recorded["homeTeam"]["teamId"], recorded["awayTeam"]["teamId"]
+        home = rows[rows["TEAM_ID"].astype(int) == int(home_id)]
+        away = rows[rows["TEAM_ID"].astype(int) == int(away_id)]
+        if len(home) == 1 and len(away) == 1:
+            return home.iloc[0], away.iloc[0]
+    home_rows = rows["MATCHUP"].str.contains(" vs. ", regex=False).to_numpy()
+    if len(rows) == 2 and home_rows.sum() == 1:  # the usual case, without the text rule
+        return rows[home_rows].iloc[0], rows[~home_rows].iloc[0]
+    is_home, _ = matchup_sides(rows["TEAM_ABBREVIATION"], rows["MATCHUP"])
+    if len(rows) != 2 or int(is_home.sum()) != 1:
+        raise ValueError(
+            f"game {game_id}: cannot tell home from away in the team logs "
+            f"({rows['MATCHUP'].tolist()}) and no recorded schedule lists it")
+    return rows[is_home.to_numpy()].iloc[0], rows[~is_home.to_numpy()].iloc[0]
+
+
+def _schedule_json(season: str, game_date: date, games: list[dict[str, Any]]) -> bytes:
     body = {
         "meta": {"version": 1, "request": "replay://scheduleleaguev2", "time": ""},
         "leagueSchedule": {

@@ -16,6 +16,8 @@ class ReplaySource(NbaDataSource):
     box_score_glob: str = recorded.BOX_SCORE_GLOB
     team_log_glob: str = recorded.TEAM_LOG_GLOB
     points_lines_glob: str = recorded.POINTS_LINES_GLOB
+    # Recorded nba.com season schedules; "" serves every schedule from the team game logs.
+    schedule_api_glob: str = recorded.SCHEDULE_API_GLOB
 
     @property
     def root(self) -> Path:
@@ -23,8 +25,8 @@ class ReplaySource(NbaDataSource):
 
     def fetch_schedule(self, game_date: date) -> list[Payload]:
         body = recorded.schedule_body(
-            self.root, game_date, self.team_log_glob, self.points_lines_glob
-        )
+            self.root, game_date, self.team_log_glob, self.points_lines_glob,
+            self.schedule_api_glob)
         return [self._payload("nba_com", "schedule", game_date, "schedule.json", body,
                               "replay://nba_com/scheduleleaguev2")]
 
