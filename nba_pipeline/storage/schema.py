@@ -152,9 +152,12 @@ def _lossy(values: pd.Series, bq_type: str) -> bool:
     else, e.g. strings in a numeric or BOOL column, numbers in a STRING column (a numeric
     `game_id` has already lost its leading zeros), fractions into INT64.
     """
+    present = values.dropna()
+    if pd.api.types.is_datetime64_any_dtype(values.dtype) and bq_type in ("DATE", "TIMESTAMP"):
+        # No parsing (fast on big frames); a DATE must not hold a time of day it would lose.
+        return bq_type == "DATE" and bool((present != present.dt.normalize()).any())
     if str(values.dtype) == PANDAS_DTYPES[bq_type]:
         return False  # already conformed (every frame the IO managers get from an asset)
-    present = values.dropna()
     if present.empty:
         return False
     kind = pd.api.types.infer_dtype(present, skipna=True)
@@ -168,8 +171,6 @@ def _lossy(values: pd.Series, bq_type: str) -> bool:
         if kind == "boolean":
             return False
         return kind not in _NUMERIC_KINDS or not bool(present.isin([0, 1]).all())
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):  # no parsing: fast on big frames
-        return bq_type == "DATE" and bool((present != present.dt.normalize()).any())
     if kind not in _TIME_KINDS:
         return True
     try:
@@ -180,7 +181,7 @@ def _lossy(values: pd.Series, bq_type: str) -> bool:
 
 
 def _found_type(values: pd.Series) -> str:
-    """The dtype, plus what an object column holds (`object[str]`)."""
+    """The dtype, plus what an object column holds (`object[string]`, `object[mixed]`)."""
     if values.dtype != object:
         return str(values.dtype)
     return f"object[{pd.api.types.infer_dtype(values, skipna=True)}]"

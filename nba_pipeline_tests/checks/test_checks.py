@@ -280,6 +280,16 @@ def test_schema_check_names_retyped_columns_and_nulls(table):
     assert out.metadata["nulls_in_required_columns"] == {"player_name": 1}
 
 
+def test_schema_check_dates_and_timestamps(table):
+    frame = table(LINES)
+    frame["game_date"] = frame["game_date"].dt.strftime("%Y-%m-%d")  # ISO strings: lossless
+    frame["last_update_utc"] = frame["last_update_utc"].dt.tz_localize("UTC")
+    assert schema_outcome(frame, LINES).passed
+    frame["game_date"] = pd.to_datetime(frame["game_date"]) + pd.Timedelta(hours=19)
+    out = schema_outcome(frame, LINES)  # a time of day in a DATE column would be cut off
+    assert [r["column"] for r in out.metadata["retyped_columns"]] == ["game_date"]
+
+
 def test_conform_refuses_lossy_casts(table):
     """conform used to round fractions into INT64 and parse numeric strings; now it names them."""
     frame = table(BOX)
