@@ -29,6 +29,9 @@ TEAM_DEFENSE = "nba_analytics.team_defense_game_summary"
 CONTEXT = "nba_analytics.upcoming_player_game_context"
 REST_LOOKBACK_DAYS = 30
 ROSTER_LOOKBACK_DAYS = analytics.ROSTER_LOOKBACK_DAYS  # the domain filters to the same window
+# Box-score columns the domain passes through and its two-point intermediates; not in the table.
+PGS_WORKING = ("team_id", "matchup", "wl", "pf", "plus_minus", "source", "landing_key",
+               "fg2m", "fg2a")
 
 
 @warehouse_asset(
@@ -44,7 +47,8 @@ def player_game_summary(context: AssetExecutionContext, player_boxscores: pd.Dat
                         player_prop_lines: pd.DataFrame) -> Iterator:
     start, end = partition_window(context)
     frame = table_frame(
-        analytics.player_game_summary(player_boxscores, player_prop_lines, start, end), PGS)
+        analytics.player_game_summary(player_boxscores, player_prop_lines, start, end), PGS,
+        working=PGS_WORKING)
     yield Output(frame, metadata={"player_games": len(frame),
                                   "with_line": int(frame["points_line"].notna().sum())})
     yield from evaluate(table_key(PGS), PLAYER_GAME_SUMMARY_CHECKS, frame, window_label(context))

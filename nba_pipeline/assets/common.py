@@ -1,6 +1,6 @@
 """Shape of every warehouse asset: daily partitions, single-run backfills, replace-by-date."""
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -15,9 +15,9 @@ from dagster import (
     asset,
 )
 
-from nba_pipeline.checks.schema import schema_check, with_schema_check
+from nba_pipeline.checks.schema import SCHEMA_DIFF_ATTR, schema_check, with_schema_check
 from nba_pipeline.partitions import daily_partitions, dates_between
-from nba_pipeline.storage.schema import conform, table_schema
+from nba_pipeline.storage.schema import SchemaDriftError, conform, schema_diff, table_schema
 
 OWNERS = ["team:nba-data"]
 # Every warehouse write claims a slot in this pool (dagster.yaml sets its size): 1 for DuckDB,
@@ -92,16 +92,25 @@ def in_window(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd
     return frame[(dates >= start) & (dates < end)]
 
 
-def table_frame(frame: pd.DataFrame, table: str) -> pd.DataFrame:
-    """The table's columns, typed per its DDL; working columns are dropped, missing ones raise.
+def table_frame(frame: pd.DataFrame, table: str, *,
+                working: Collection[str] = ()) -> pd.DataFrame:
+    """The table's columns, typed per its DDL, after the schema check saw the frame as produced.
 
-    An empty day gives a typed empty frame.
+    `working` names the columns the domain code carries on purpose (inputs passed through,
+    intermediates): they are dropped, and the check's metadata lists them. Any other
+    difference raises SchemaDriftError before anything is written (checks/schema.py reports
+    it as the failed `schema_matches_ddl`). An empty day gives a typed empty frame.
     """
-    return conform(project(frame, table), table, allow_missing=frame.empty)
+    diff = schema_diff(frame, table, working=working)
+    if not diff.passed:
+        raise SchemaDriftError(diff)
+    out = conform(project(frame, table), table, allow_missing=frame.empty)
+    out.attrs[SCHEMA_DIFF_ATTR] = diff
+    return out
 
 
 def project(frame: pd.DataFrame, table: str) -> pd.DataFrame:
-    """Keep only the table's columns (domain frames carry working columns too)."""
+    """Keep only the table's columns (`table_frame` has checked that the rest are working ones)."""
     return frame[[c for c in table_schema(table).column_names if c in frame.columns]]
 
 

@@ -22,6 +22,8 @@ FEATURE_STORE = "nba_precompute.ml_feature_store_v2"
 # Exactly the windows the feature code counts games in (so a day and a range pass agree).
 PLAYER_HISTORY_DAYS = feature_store.PLAYER_HISTORY_DAYS
 TEAM_HISTORY_DAYS = feature_store.TEAM_HISTORY_DAYS
+# Context columns the feature rows carry through from upcoming_player_game_context.
+FEATURE_WORKING = ("tipoff_utc", "has_line", "line_books", "last_game_date")
 
 
 @warehouse_asset(
@@ -42,7 +44,7 @@ def ml_feature_store_v2(context: AssetExecutionContext,
                         team_defense: pd.DataFrame) -> Iterator:
     rows = build_feature_rows(upcoming_player_game_context, player_history, team_offense,
                               team_defense, created_at=pd.Timestamp.now(tz="UTC"))
-    frame = table_frame(rows, FEATURE_STORE)
+    frame = table_frame(rows, FEATURE_STORE, working=FEATURE_WORKING)
     yield Output(frame, metadata={
         "rows": len(frame), "feature_version": FEATURE_VERSION, "feature_count": len(FEATURES),
         "mean_completeness": float(frame["completeness"].mean()) if len(frame) else 0.0,

@@ -36,6 +36,9 @@ DAILY_PERFORMANCE = "nba_predictions.system_daily_performance"
 # A date's model trains through the Sunday before it: load its window plus that week.
 TRAINING_HISTORY_DAYS = points_model_lib.TRAINING_WINDOW_DAYS + 7
 MODEL_PREFIX = "models/points_model"
+# Prediction columns `systems.grade` carries through; the accuracy table does not keep them.
+ACCURACY_WORKING = ("player_name", "team_abbr", "opponent_abbr", "edge", "confidence",
+                    "model_version", "feature_version", "created_at", "is_active")
 
 
 def _artifact_keys(version: str) -> tuple[str, str]:
@@ -135,7 +138,7 @@ def predict_day(day: pd.DataFrame, booster: lgb.Booster, info: points_model_lib.
 def prediction_accuracy(context: AssetExecutionContext, player_prop_predictions: pd.DataFrame,
                         player_game_summary: pd.DataFrame) -> Output:
     graded = systems.grade(player_prop_predictions, player_game_summary)
-    frame = table_frame(graded, ACCURACY)
+    frame = table_frame(graded, ACCURACY, working=ACCURACY_WORKING)
     return Output(frame, metadata={"graded": len(frame),
                                    "hits": int(frame["is_hit"].fillna(False).sum())})
 

@@ -1,8 +1,15 @@
-"""One schema check for every warehouse table: the produced frame must match its `sql/` DDL.
+"""One schema check for every warehouse table: the frame the domain code PRODUCED must match its
+`sql/` DDL, before anything conforms it.
 
-Both IO managers conform frames on write; this check makes drift visible per asset before it is
-hidden by casting. `warehouse_asset` attaches this check to every table asset (see
-`with_schema_check`), so no asset needs per-asset code for it.
+`table_frame` (assets/common.py) diffs the produced frame with the DDL
+(`storage.schema.schema_diff`) before it conforms it. On drift (missing, undeclared extra,
+renamed or lossy-typed columns, NULLs in NOT NULL columns) it raises `SchemaDriftError`; the
+wrapper below reports the failed, blocking check with the diff and fails the step, so nothing
+is written (the partition keeps its previous rows: a drifted frame cannot be written without
+losing or inventing values) and nothing downstream runs. On success the diff rides on the
+conformed frame (`frame.attrs`), and the check's metadata records what conform dropped
+(declared working columns) and cast (losslessly). `warehouse_asset` attaches this check to
+every table asset, so no asset needs code for it.
 """
 
 from __future__ import annotations
@@ -12,62 +19,41 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pandas as pd
-from dagster import AssetExecutionContext, AssetKey, Output
+from dagster import AssetExecutionContext, AssetKey, Failure, Output
 
 from nba_pipeline.checks.framework import Check, Outcome, evaluate
-from nba_pipeline.storage.schema import table_schema
+from nba_pipeline.storage.schema import SchemaDiff, SchemaDriftError, schema_diff
 
 SCHEMA_CHECK_NAME = "schema_matches_ddl"
-
-# The pandas dtype `storage.schema.conform` gives each BigQuery type.
-EXPECTED_DTYPES = {
-    "STRING": "string",
-    "INT64": "Int64",
-    "FLOAT64": "float64",
-    "BOOL": "boolean",
-    "DATE": "datetime64[ns]",
-    "TIMESTAMP": "datetime64[ns]",
-}
+# Where `table_frame` leaves the pre-conform diff on the frame it returns.
+SCHEMA_DIFF_ATTR = "nba_pipeline/schema_diff"
 
 
 def schema_outcome(frame: pd.DataFrame, table: str) -> Outcome:
-    """Columns (names and order), pandas dtypes and NOT NULL columns compared with the DDL."""
-    schema = table_schema(table)
-    expected = schema.column_names
-    missing = [c for c in expected if c not in frame.columns]
-    unexpected = [c for c in frame.columns if c not in expected]
-    present = [c for c in frame.columns if c in expected]
-    out_of_order = present != [c for c in expected if c in present]
-    wrong_types = [
-        {"column": c.name, "ddl_type": c.type, "expected": EXPECTED_DTYPES[c.type],
-         "actual": str(frame[c.name].dtype)}
-        for c in schema.columns
-        if c.name in frame.columns and str(frame[c.name].dtype) != EXPECTED_DTYPES[c.type]
-    ]
-    null_required = {c.name: int(frame[c.name].isna().sum()) for c in schema.columns
-                     if c.required and c.name in frame.columns and frame[c.name].isna().any()}
-    passed = not (missing or unexpected or out_of_order or wrong_types or null_required)
-    return Outcome(passed, {
-        "ddl": f"sql/{schema.dataset}.sql", "expected_columns": len(expected),
-        "missing_columns": missing, "unexpected_columns": unexpected,
-        "columns_out_of_order": out_of_order, "wrong_types": wrong_types,
-        "nulls_in_required_columns": null_required,
-    })
+    """The pre-conform diff carried by a `table_frame` result, else a diff of `frame` itself."""
+    diff = frame.attrs.get(SCHEMA_DIFF_ATTR)
+    if not (isinstance(diff, SchemaDiff) and diff.table == table):
+        diff = schema_diff(frame, table)
+    return Outcome(diff.passed, diff.metadata())
 
 
-def schema_check(table: str) -> Check:
+def schema_check(table: str, diff: SchemaDiff | None = None) -> Check:
+    """The check; with `diff`, one that reports that diff (the drifted frame was never output)."""
     def fn(frame: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> Outcome:
+        if diff is not None:
+            return Outcome(diff.passed, diff.metadata())
         return schema_outcome(frame, table)
 
     return Check(
         SCHEMA_CHECK_NAME,
-        f"The written frame has exactly the columns, order, types and NOT NULLs of {table} in "
-        "sql/ (0 differences allowed).",
+        f"The frame the asset produced, before conform, has every column of {table} in sql/, no "
+        "undeclared extra column, values that take each DDL type without loss, and no NULL in "
+        "NOT NULL columns (0 differences allowed; order does not matter).",
         fn, blocking=True, threshold="0 differences")
 
 
 def with_schema_check(table: str, key: AssetKey, fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap an asset body so the schema check runs on every Output it produces.
+    """Wrap an asset body so the schema check reports on every frame it produces.
 
     `functools.wraps` keeps the signature, so Dagster still sees the same inputs and resources.
     """
@@ -75,12 +61,23 @@ def with_schema_check(table: str, key: AssetKey, fn: Callable[..., Any]) -> Call
 
     @functools.wraps(fn)
     def wrapped(*args: Any, **kwargs: Any) -> Iterator[Any]:
-        result = fn(*args, **kwargs)
-        events = result if isinstance(result, Iterator) else [result]
-        for event in events:
-            yield event
-            if isinstance(event, Output) and isinstance(event.value, pd.DataFrame):
-                yield from evaluate(key, [check], event.value, _label())
+        try:
+            result = fn(*args, **kwargs)
+            events = result if isinstance(result, Iterator) else [result]
+            for event in events:
+                yield event
+                if isinstance(event, Output) and isinstance(event.value, pd.DataFrame):
+                    yield from evaluate(key, [check], event.value, _label())
+        except SchemaDriftError as drift:
+            if drift.diff.table != table:
+                raise
+            frame = pd.DataFrame(index=range(drift.diff.rows))  # rows_checked in the metadata
+            yield from evaluate(key, [schema_check(table, drift.diff)], frame, _label())
+            raise Failure(
+                description=f"{drift} (blocking check {SCHEMA_CHECK_NAME}; nothing written)",
+                metadata={k: v for k, v in drift.diff.metadata().items()
+                          if k in ("missing_columns", "extra_columns", "retyped_columns")},
+            ) from None
 
     return wrapped
 

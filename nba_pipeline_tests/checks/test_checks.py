@@ -12,6 +12,7 @@ from nba_pipeline.checks import analytics, features, predictions, raw
 from nba_pipeline.checks.framework import Check, Outcome
 from nba_pipeline.checks.schema import schema_outcome
 from nba_pipeline.domain.players import player_lookup
+from nba_pipeline.storage.schema import SchemaMismatchError, conform
 
 BOX = "nba_raw.player_boxscores"
 SCHEDULE = "nba_raw.schedule"
@@ -261,18 +262,42 @@ def test_schema_check_on_real_tables(table, name):
     out = schema_outcome(drifted, name)
     assert not out.passed
     assert out.metadata["missing_columns"] == [frame.columns[-1]]
-    assert out.metadata["unexpected_columns"] == ["extra_col"]
+    assert out.metadata["extra_columns"] == ["extra_col"]
 
 
-def test_schema_check_names_wrong_types_and_nulls(table):
+def test_schema_check_names_retyped_columns_and_nulls(table):
     frame = table(BOX)
-    frame["points"] = frame["points"].astype("float64")
+    frame["points"] = frame["points"].astype("float64")  # whole floats: a lossless cast
+    assert schema_outcome(frame, BOX).passed
+    assert schema_outcome(frame, BOX).metadata["lossless_casts"] == {"float64 -> Int64": ["points"]}
+    frame.loc[0, "points"] = 10.5
     frame.loc[0, "player_name"] = pd.NA
     out = schema_outcome(frame, BOX)
     assert not out.passed
-    assert out.metadata["wrong_types"] == [{"column": "points", "ddl_type": "INT64",
-                                            "expected": "Int64", "actual": "float64"}]
+    assert out.metadata["retyped_columns"] == [{"column": "points", "expected": "INT64",
+                                                "expected_dtype": "Int64", "found": "float64",
+                                                "example": "10.5"}]
     assert out.metadata["nulls_in_required_columns"] == {"player_name": 1}
+
+
+def test_schema_check_dates_and_timestamps(table):
+    frame = table(LINES)
+    frame["game_date"] = frame["game_date"].dt.strftime("%Y-%m-%d")  # ISO strings: lossless
+    frame["last_update_utc"] = frame["last_update_utc"].dt.tz_localize("UTC")
+    assert schema_outcome(frame, LINES).passed
+    frame["game_date"] = pd.to_datetime(frame["game_date"]) + pd.Timedelta(hours=19)
+    out = schema_outcome(frame, LINES)  # a time of day in a DATE column would be cut off
+    assert [r["column"] for r in out.metadata["retyped_columns"]] == ["game_date"]
+
+
+def test_conform_refuses_lossy_casts(table):
+    """conform used to round fractions into INT64 and parse numeric strings; now it names them."""
+    frame = table(BOX)
+    frame["points"] = frame["points"].astype("float64") + 0.5
+    frame["fgm"] = frame["fgm"].astype(str)
+    with pytest.raises(SchemaMismatchError, match=r"\['fgm', 'points'\]|\['points', 'fgm'\]"):
+        conform(frame, BOX)
+    assert conform(table(BOX), BOX).equals(table(BOX))  # a conformed frame is unchanged
 
 
 def test_a_crashing_check_fails_instead_of_passing(table):

@@ -3,7 +3,8 @@
 Both must: replace exactly the partitions a run writes; give the same tables when a run or a
 range backfill is repeated; store and load a range with one statement per table; let two runs
 write different partitions of one table at once; leave the previous rows intact when a write
-fails; refuse a frame that does not match the DDL, naming the columns.
+fails; refuse a frame that does not match the DDL or would lose values in the cast, naming the
+columns.
 """
 
 from __future__ import annotations
@@ -45,13 +46,14 @@ def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Warehouse:
 
 
 def write(wh: Warehouse, day: date, *, version: str = "a", failing: bool = False,
-          bad_columns: bool = False, empty: bool = False,
+          bad_columns: bool = False, lossy: bool = False, empty: bool = False,
           instance: DagsterInstance | None = None):
     return materialize(
         [points_model], partition_key=day.isoformat(), instance=instance,
         resources={"io_manager": wh.io_manager(failing=failing)},
         run_config={"ops": {"nba_predictions__points_model": {
-            "config": {"version": version, "bad_columns": bad_columns, "empty": empty}}}},
+            "config": {"version": version, "bad_columns": bad_columns, "lossy": lossy,
+                       "empty": empty}}}},
         raise_on_error=False,
     )
 
@@ -184,6 +186,15 @@ def test_frame_not_matching_table_fails_naming_columns(warehouse: Warehouse) -> 
     assert not result.success
     text = error_text(result)
     assert "artifact_key" in text and "bogus_column" in text, text
+    assert_table(warehouse, {D1: "a"})
+
+
+def test_lossy_cast_fails_naming_the_column(warehouse: Warehouse) -> None:
+    """Both IO managers conform on write, but never round: 1000.5 is not an INT64."""
+    assert write(warehouse, D1).success
+    result = write(warehouse, D1, version="b", lossy=True)
+    assert not result.success
+    assert "['train_rows']" in error_text(result)
     assert_table(warehouse, {D1: "a"})
 
 

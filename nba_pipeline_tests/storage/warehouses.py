@@ -36,6 +36,7 @@ INJECTED = "injected failure after delete and insert"
 class RowsConfig(Config):
     version: str = "a"
     bad_columns: bool = False
+    lossy: bool = False
     empty: bool = False
 
 
@@ -49,12 +50,14 @@ def rows_for(day: date, version: str = "a") -> list[dict[str, Any]]:
 
 @warehouse_asset(TABLE, group="contract")
 def points_model(context, config: RowsConfig) -> Output:
-    """Deterministic rows for every date of the run; `bad_columns` skips conforming."""
+    """Deterministic rows for every date of the run; `bad_columns` and `lossy` skip conforming."""
     frame = pd.DataFrame([r for d in partition_dates(context) for r in rows_for(d, config.version)])
     if config.empty:
         frame = frame.iloc[0:0]
     if config.bad_columns:
         return Output(frame.drop(columns=["artifact_key"]).assign(bogus_column=1))
+    if config.lossy:  # fractions into INT64: the IO manager must refuse, not round
+        return Output(frame.assign(train_rows=frame["train_rows"] + 0.5))
     return Output(table_frame(frame, TABLE))
 
 
