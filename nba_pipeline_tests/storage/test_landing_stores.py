@@ -118,9 +118,9 @@ def test_local_store_hides_temp_files_and_refuses_escaping_keys(tmp_path: Path) 
     (tmp_path / "a" / "b" / ".tmp-123.part").write_bytes(b"half")
     assert store.list_keys() == ["a/b/c.json"]
     assert store.list_since("a/", None, 10) == (["a/b/c.json"], "a/b/c.json")
-    with pytest.raises(ValueError, match="escapes"):
+    with pytest.raises(ValueError, match="escape"):
         store.write_bytes("../outside.json", b"x")
-    with pytest.raises(ValueError, match="escapes"):  # a sibling folder sharing the name prefix
+    with pytest.raises(ValueError, match="escape"):  # a sibling folder sharing the name prefix
         store.write_bytes(f"../{tmp_path.name}-other/x.json", b"x")
     with pytest.raises(ValueError, match="limit"):
         store.list_since("", None, 0)
