@@ -124,7 +124,8 @@ def clean() -> dict[str, Any]:
                     "lines": w.rows("nba_raw.player_prop_lines"),
                     "other_lines": w.rows("nba_raw.player_prop_lines", OTHER_DAY),
                     "events": w.events(),
-                    "gamelog": w.store.read_bytes(w.store.list_keys(f"{GAMELOG}/{DAY}/")[0])}
+                    "gamelog": w.store.read_bytes(
+                        w.store.latest_fetch("nba_com", "leaguegamelog", DAY)[0])}
 
 
 def _names_the(text: str, *parts: str) -> bool:
