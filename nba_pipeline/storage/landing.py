@@ -268,11 +268,17 @@ class LandingStore(ConfigurableResource):
             landed = fetches[fetched_at]
             payloads = tuple(sorted(k.key for k in landed if not k.is_manifest))
             fetch = Fetch(source, endpoint, game_date, fetched_at, payloads)
-            why = self._manifest_partial(fetch, [k.key for k in landed if k.is_manifest],
-                                         selection)
+            manifests = [k.key for k in landed if k.is_manifest]
+            why = self._manifest_partial(fetch, manifests, selection)
             if why is None and best is not None and len(payloads) < len(best.keys):
                 why = (f"{len(payloads)} payload(s), fewer than the {len(best.keys)} of the "
                        f"fetch {best.fetched_at} it would replace")
+            largest = max(partials, key=lambda f: len(f.keys), default=None)
+            if (why is None and not manifests and largest is not None
+                    and len(payloads) < len(largest.keys)):
+                # No manifest: completeness unknown, and it holds less than a known partial.
+                why = (f"{len(payloads)} payload(s) and no manifest, fewer than the "
+                       f"{len(largest.keys)} of the partial fetch {largest.fetched_at}")
             if why is not None:
                 fetch = Fetch(source, endpoint, game_date, fetched_at, payloads, why)
                 if payloads:
