@@ -10,8 +10,8 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from nba_pipeline.assets.landing import landing_assets
 from nba_pipeline.assets.raw import raw_assets
 from nba_pipeline.runner import RangeRunResult, run_range
 from nba_pipeline.sources import recorded
+from nba_pipeline.sources.base import NbaDataSource, Payload
 from nba_pipeline.sources.replay import ReplaySource
 from nba_pipeline.storage.duckdb_warehouse import WarehouseDuckDBIOManager
 from nba_pipeline.storage.landing import LandedKey, LocalLandingStore
@@ -66,6 +67,8 @@ class World:
     data_dir: Path
     instance: DagsterInstance
 
+    source: NbaDataSource | None = None
+
     @property
     def store(self) -> LocalLandingStore:
         return LocalLandingStore(base_dir=str(self.tmp / "landing"))
@@ -76,7 +79,7 @@ class World:
 
     def run(self, keys: list[AssetKey], start: date = DAY, end: date = DAY) -> RangeRunResult:
         defs = Definitions(assets=[*landing_assets, *raw_assets], resources={
-            "nba_source": ReplaySource(data_dir=str(self.data_dir)),
+            "nba_source": self.source or ReplaySource(data_dir=str(self.data_dir)),
             "landing_store": self.store,
             "io_manager": WarehouseDuckDBIOManager(database=str(self.warehouse)),
         })
@@ -229,3 +232,25 @@ def test_newer_fetch_with_one_of_nine_events_does_not_replace_the_complete_one(w
     meta = world.metadata(LINES)
     partial = "\n".join(meta["partial_fetches"])
     assert _names_the(partial, f"{ODDS}/{DAY}/20240305T220000Z/", "1 payload", "9")
+
+
+class FastClockReplay(ReplaySource):
+    """The recorded box scores, fetched by a machine whose clock reads 2099."""
+
+    def fetch_boxscores(self, game_date: date) -> list[Payload]:
+        ahead = datetime(2099, 1, 1, tzinfo=timezone.utc)
+        return [replace(p, fetched_at=ahead) for p in super().fetch_boxscores(game_date)]
+
+
+def test_a_fetch_time_from_a_fast_clock_is_landed_under_the_real_time(world, clean):
+    world.source = FastClockReplay(data_dir=str(world.data_dir))
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    result = world.run([*LANDING, SCHEDULE, BOX])
+    assert result.success, result.failure
+    (key,) = world.store.latest_fetch("nba_com", "leaguegamelog", DAY)
+    stamped = datetime.strptime(LandedKey.parse(key).fetched_at,
+                                "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    assert before <= stamped <= datetime.now(timezone.utc)
+    restamped = world.metadata(LANDING[1])["future_fetch_times_restamped"]
+    assert restamped == [f"20990101T000000Z -> {LandedKey.parse(key).fetched_at}"]
+    assert world.rows("nba_raw.player_boxscores") == clean["box"]
