@@ -76,7 +76,14 @@ def land(context: AssetExecutionContext, fetch: Callable[[date], Iterable[Payloa
                 quota.update({k: v for k, v in payload.metadata.items()
                               if k.startswith("x_requests_")})
         except Exception as exc:
-            _write_manifests(store, fetches, f"{type(exc).__name__}: {exc}", partial)
+            try:
+                # The exception's type and the run, not its text: a manifest is kept for ever
+                # and must never hold what an error message might (a URL, a header, a key).
+                _write_manifests(store, fetches, f"{type(exc).__name__} in run "
+                                 f"{context.run_id}; the run's failure names the cause", partial)
+            except Exception as manifest_error:  # the fetch's own error is the one to raise
+                context.log.error(f"{game_date}: partial-fetch manifests not written: "
+                                  f"{manifest_error}")
             raise
         _write_manifests(store, fetches, None, partial)
     if restamped:
