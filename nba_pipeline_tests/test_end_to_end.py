@@ -8,6 +8,7 @@ import pytest
 from dagster import AssetSelection
 
 from nba_pipeline.runner import run_range
+from nba_pipeline.storage.landing import MANIFEST_NAME
 from nba_pipeline.storage.schema import load_schemas
 from nba_pipeline_tests.conftest import PREDICT_END, PREDICT_START, build_definitions_for
 
@@ -77,7 +78,7 @@ def test_day_without_games_is_a_valid_empty_partition(home, instance):
 def test_bad_payload_fails_naming_source_and_date_and_keeps_the_file(copy_home, instance, body):
     defs = build_definitions_for(copy_home)
     folder = copy_home / "landing" / "nba_com" / "leaguegamelog" / DAY.isoformat()
-    landed = next(folder.rglob("*.json"))
+    landed = next(p for p in folder.rglob("*.json") if p.name != MANIFEST_NAME)
     landed.write_bytes(body)
     before = table_counts(copy_home)["nba_raw.player_boxscores"]
     result = run_range(defs, DAY, DAY, selection=AssetSelection.groups("raw"), instance=instance)

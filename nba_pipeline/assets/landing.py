@@ -1,38 +1,138 @@
 """Phase 1: fetch each game date's payloads and keep them, untouched, in the landing store."""
 
+import dataclasses
+import json
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, datetime, timezone
 
 from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, asset
 
 from nba_pipeline.assets.common import OWNERS, partition_dates
 from nba_pipeline.partitions import daily_partitions
 from nba_pipeline.sources.base import NbaDataSource, Payload
-from nba_pipeline.storage.landing import LandingStore
+from nba_pipeline.storage.landing import (
+    FUTURE_TOLERANCE,
+    LandingStore,
+    fetched_at_text,
+    manifest_key,
+)
+
+# Payload metadata a source sets when it knows how many payloads a complete fetch holds
+# (e.g. the Odds API events listed for the date): fewer landed marks the fetch partial.
+EXPECTED_META = "fetch_expected"
+
+
+@dataclasses.dataclass
+class _FetchRecord:
+    """What one fetch (source, endpoint, date, fetch time) landed in this run."""
+
+    source: str
+    endpoint: str
+    game_date: date
+    fetched_at: str
+    names: list[str] = dataclasses.field(default_factory=list)
+    expected: int | None = None
+
+    def manifest(self, error: str | None) -> bytes:
+        short = self.expected is not None and len(self.names) < self.expected
+        reason = error or (f"{len(self.names)} of {self.expected} expected payloads landed"
+                           if short else "")
+        return json.dumps({
+            "source": self.source, "endpoint": self.endpoint,
+            "game_date": self.game_date.isoformat(), "fetched_at": self.fetched_at,
+            "complete": error is None and not short, "payloads": len(self.names),
+            "expected": self.expected, "reason": reason[:2000], "names": sorted(self.names),
+        }, indent=1).encode()
 
 
 def land(context: AssetExecutionContext, fetch: Callable[[date], Iterable[Payload]],
          store: LandingStore) -> MaterializeResult:
-    """Write every payload of every date in the run before anything parses it."""
+    """Write every payload of every date in the run before anything parses it.
+
+    After each date, every fetch it landed gets a manifest beside its payloads: complete, or
+    partial with the cause (the source failed half-way, or fewer payloads than it expected).
+    The raw assets never let a partial fetch replace a complete one. A fetch time later than
+    now is not trusted: the payload is landed under the time it arrived instead, reported.
+    """
     keys: list[str] = []
     total_bytes = 0
     sources: set[str] = set()
     fallbacks: set[str] = set()
     quota: dict[str, str] = {}
+    restamped: dict[str, str] = {}
+    partial: list[str] = []
     for game_date in partition_dates(context):
-        for payload in fetch(game_date):
-            keys.append(store.write_bytes(payload.landing_key, payload.body))
-            total_bytes += len(payload.body)
-            sources.add(payload.source)
-            if "fallback_from" in payload.metadata:
-                fallbacks.add(f"{game_date}: {payload.source} after "
-                              f"{payload.metadata['fallback_from']}")
-            quota.update({k: v for k, v in payload.metadata.items()
-                          if k.startswith("x_requests_")})
+        fetches: dict[tuple[str, str, str], _FetchRecord] = {}
+        try:
+            for payload in fetch(game_date):
+                payload = _not_in_future(payload, restamped)
+                keys.append(store.write_bytes(payload.landing_key, payload.body))
+                _record(fetches, payload, keys[-1])
+                total_bytes += len(payload.body)
+                sources.add(payload.source)
+                if "fallback_from" in payload.metadata:
+                    fallbacks.add(f"{game_date}: {payload.source} after "
+                                  f"{payload.metadata['fallback_from']}")
+                quota.update({k: v for k, v in payload.metadata.items()
+                              if k.startswith("x_requests_")})
+        except Exception as exc:
+            try:
+                # The exception's type and the run, not its text: a manifest is kept for ever
+                # and must never hold what an error message might (a URL, a header, a key).
+                _write_manifests(store, fetches, f"{type(exc).__name__} in run "
+                                 f"{context.run_id}; the run's failure names the cause", partial)
+            except Exception as manifest_error:  # the fetch's own error is the one to raise
+                context.log.error(f"{game_date}: partial-fetch manifests not written: "
+                                  f"{manifest_error}")
+            raise
+        _write_manifests(store, fetches, None, partial)
+    if restamped:
+        context.log.warning(f"fetch times in the future were re-stamped: {restamped}")
+    if partial:
+        context.log.warning(f"partial fetches landed: {partial[:5]}")
     return MaterializeResult(metadata={
         "files": len(keys), "bytes": total_bytes, "sources": sorted(sources),
-        "sample_keys": keys[:5], "fallbacks": sorted(fallbacks), **quota,
+        "sample_keys": keys[:5], "fallbacks": sorted(fallbacks),
+        "partial_fetches": partial[:50],
+        "future_fetch_times_restamped": [f"{k} -> {v}" for k, v in restamped.items()],
+        **quota,
     })
+
+
+def _not_in_future(payload: Payload, restamped: dict[str, str]) -> Payload:
+    """The payload with its fetch time clamped to the clock of landing, if it claims later."""
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    if payload.fetched_at.astimezone(timezone.utc) <= now + FUTURE_TOLERANCE:
+        return payload
+    claimed = fetched_at_text(payload.fetched_at)
+    # One new time per claimed time, so the payloads of one fetch stay one fetch.
+    stamp = restamped.setdefault(claimed, fetched_at_text(now))
+    return dataclasses.replace(
+        payload, fetched_at=datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(
+            tzinfo=timezone.utc))
+
+
+def _record(fetches: dict[tuple[str, str, str], _FetchRecord], payload: Payload,
+            key: str) -> None:
+    fetched_at = fetched_at_text(payload.fetched_at)
+    record = fetches.setdefault((payload.source, payload.endpoint, fetched_at), _FetchRecord(
+        payload.source, payload.endpoint, payload.game_date, fetched_at))
+    record.names.append(key.rsplit("/", 1)[1])
+    expected = payload.metadata.get(EXPECTED_META)
+    if expected is not None and expected.isdigit():
+        record.expected = max(record.expected or 0, int(expected))
+
+
+def _write_manifests(store: LandingStore, fetches: dict[tuple[str, str, str], _FetchRecord],
+                     error: str | None, partial: list[str]) -> None:
+    for record in fetches.values():
+        body = record.manifest(error)
+        store.write_bytes(manifest_key(record.source, record.endpoint, record.game_date,
+                                       record.fetched_at), body)
+        info = json.loads(body)
+        if not info["complete"]:
+            partial.append(f"{record.source}/{record.endpoint}/{record.game_date.isoformat()}/"
+                           f"{record.fetched_at}/: {info['reason']}")
 
 
 def _landing_asset(name: str, description: str, pool: str) -> Callable:

@@ -1,7 +1,7 @@
 """Phase 2: landed payloads parsed into typed rows, re-readable from the landing store alone."""
 
 from collections.abc import Iterator, Sequence
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, Failure, Output
@@ -24,41 +24,54 @@ from nba_pipeline.domain.matchups import orient_to_schedule
 from nba_pipeline.domain.parsing import SOURCE_GAME_COLUMNS, parse_landed, schedule_source_games
 from nba_pipeline.sources.base import BOXSCORE_ENDPOINTS, PROP_LINE_ENDPOINTS, SCHEDULE_ENDPOINTS
 from nba_pipeline.sources.payloads import PayloadError
-from nba_pipeline.storage.landing import LandedKey, LandingStore
+from nba_pipeline.storage.landing import Fetch, LandingStore
 
 SCHEDULE = "nba_raw.schedule"
 BOXSCORES = "nba_raw.player_boxscores"
 PROP_LINES = "nba_raw.player_prop_lines"
 
 
-def newest_fetches(store: LandingStore, endpoints: Sequence[tuple[str, str]],
-                   dates: Sequence[date]) -> dict[date, tuple[str, str, list[str]]]:
-    """Per date, the (source, endpoint, keys) of the source whose latest fetch is newest.
+def chosen_fetches(store: LandingStore, endpoints: Sequence[tuple[str, str]],
+                   dates: Sequence[date]) -> tuple[dict[date, Fetch], dict[str, str], list[str]]:
+    """Per date, the one fetch to parse, plus what was passed over (skipped entries, partials).
 
-    A fallback lands after the failed primary, and a stale primary fetch must not stack its
-    games on the fallback's.
+    One source's fetch per date: a complete one before a partial one, then the newest. A
+    fallback lands after the failed primary, and a stale primary fetch must not stack its games
+    on the fallback's.
     """
-    newest: dict[date, tuple[str, str, str, list[str]]] = {}
+    now = datetime.now(timezone.utc)
+    skipped: dict[str, str] = {}
+    partial: list[str] = []
+    chosen: dict[date, Fetch] = {}
     for source, endpoint in endpoints:
-        for game_date, keys in store.latest_fetches(source, endpoint, dates).items():
-            fetched = LandedKey.parse(keys[0]).fetched_at
-            if game_date not in newest or fetched > newest[game_date][0]:
-                newest[game_date] = (fetched, source, endpoint, keys)
-    return {d: (source, endpoint, keys) for d, (_, source, endpoint, keys) in newest.items()}
+        selection = store.select_fetches(source, endpoint, dates, now)
+        skipped.update(selection.skipped)
+        partial += selection.partial
+        for game_date, fetch in selection.chosen.items():
+            current = chosen.get(game_date)
+            if current is None or _rank(fetch) > _rank(current):
+                chosen[game_date] = fetch
+    return chosen, skipped, partial
 
 
 def parse_window(context: AssetExecutionContext, store: LandingStore,
-                 endpoints: Sequence[tuple[str, str]], table: str) -> pd.DataFrame:
-    """Parse the newest landed fetch of each date; fail naming every bad day, write nothing."""
+                 endpoints: Sequence[tuple[str, str]], table: str
+                 ) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """Parse the chosen landed fetch of each date; fail naming every bad day, write nothing.
+
+    Returns the rows and what was passed over (`landing_skipped`: stray, nested, linked or
+    future-dated entries; `partial_fetches`), for the materialization's metadata: never fatal.
+    """
     frames: list[pd.DataFrame] = []
     errors: list[PayloadError] = []
     files = 0
-    newest = newest_fetches(store, endpoints, partition_dates(context))
-    for game_date, (source, endpoint, keys) in sorted(newest.items()):
-        for key in keys:
+    chosen, skipped, partial = chosen_fetches(store, endpoints, partition_dates(context))
+    for game_date, fetch in sorted(chosen.items()):
+        for key in fetch.keys:
             files += 1
             try:
-                frames.append(parse_landed(source, endpoint, store.read_bytes(key), game_date, key))
+                frames.append(parse_landed(fetch.source, fetch.endpoint, store.read_bytes(key),
+                                           game_date, key))
             except PayloadError as exc:
                 errors.append(exc)
     if errors:
@@ -68,19 +81,28 @@ def parse_window(context: AssetExecutionContext, store: LandingStore,
             metadata={"errors": [str(e) for e in errors[:50]],
                       "bad_days": sorted({e.game_date.isoformat() for e in errors})},
         )
+    report = {"landing_skipped": [f"{k}: {v}" for k, v in sorted(skipped.items())][:50],
+              "partial_fetches": partial[:50]}
+    for line in report["landing_skipped"][:10] + report["partial_fetches"][:10]:
+        context.log.warning(f"{table}: {line}")
     context.log.info(f"parsed {files} landed file(s) for {table} ({window_label(context)})")
     frames = [f for f in frames if len(f)]
-    return table_frame(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(), table)
+    frame = table_frame(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(), table)
+    return frame, report
+
+
+def _rank(fetch: Fetch) -> tuple[bool, str]:
+    return fetch.partial is None, fetch.fetched_at
 
 
 def schedule_source(context: AssetExecutionContext, store: LandingStore) -> pd.DataFrame:
     """Every game the window's landed schedule payloads list (the same fetches the schedule
     parsed), read independently of the parser for `games_complete_vs_schedule`."""
+    chosen, _, _ = chosen_fetches(store, SCHEDULE_ENDPOINTS, partition_dates(context))
     frames = [
-        schedule_source_games(source, endpoint, store.read_bytes(key), game_date, key)
-        for game_date, (source, endpoint, keys) in sorted(
-            newest_fetches(store, SCHEDULE_ENDPOINTS, partition_dates(context)).items())
-        for key in keys
+        schedule_source_games(fetch.source, fetch.endpoint, store.read_bytes(key), game_date, key)
+        for game_date, fetch in sorted(chosen.items())
+        for key in fetch.keys
     ]
     frames = [f for f in frames if len(f)]
     if not frames:
@@ -91,8 +113,8 @@ def schedule_source(context: AssetExecutionContext, store: LandingStore) -> pd.D
 @warehouse_asset(SCHEDULE, group="raw", deps=[nba_schedule_payloads],
                  check_specs=specs(table_key(SCHEDULE), SCHEDULE_CHECKS))
 def schedule(context: AssetExecutionContext, landing_store: LandingStore) -> Iterator:
-    frame = parse_window(context, landing_store, SCHEDULE_ENDPOINTS, SCHEDULE)
-    yield Output(frame, metadata={"games": len(frame)})
+    frame, report = parse_window(context, landing_store, SCHEDULE_ENDPOINTS, SCHEDULE)
+    yield Output(frame, metadata={"games": len(frame), **report})
     yield from evaluate(table_key(SCHEDULE), SCHEDULE_CHECKS, frame, window_label(context))
 
 
@@ -101,14 +123,14 @@ def schedule(context: AssetExecutionContext, landing_store: LandingStore) -> Ite
                  check_specs=specs(table_key(BOXSCORES), BOXSCORE_CHECKS))
 def player_boxscores(context: AssetExecutionContext, landing_store: LandingStore,
                      schedule: pd.DataFrame) -> Iterator:
-    parsed = parse_window(context, landing_store, BOXSCORE_ENDPOINTS, BOXSCORES)
+    parsed, report = parse_window(context, landing_store, BOXSCORE_ENDPOINTS, BOXSCORES)
     # Home/away are the schedule's per game id (neutral sites: nba.com writes `AWAY @ HOME` on
     # both rows); the landed payload keeps nba.com's own MATCHUP text.
     oriented, reoriented = orient_to_schedule(parsed, schedule)
     frame = table_frame(oriented, BOXSCORES)
     yield Output(frame, metadata={"player_games": len(frame),
                                   "games": int(frame["game_id"].nunique()),
-                                  "matchups_from_schedule": reoriented})
+                                  "matchups_from_schedule": reoriented, **report})
     yield from evaluate(table_key(BOXSCORES), BOXSCORE_CHECKS, frame, window_label(context),
                         {"schedule": schedule,
                          "schedule_source": schedule_source(context, landing_store)})
@@ -117,9 +139,9 @@ def player_boxscores(context: AssetExecutionContext, landing_store: LandingStore
 @warehouse_asset(PROP_LINES, group="raw", deps=[odds_player_points_payloads],
                  check_specs=specs(table_key(PROP_LINES), PROP_LINE_CHECKS))
 def player_prop_lines(context: AssetExecutionContext, landing_store: LandingStore) -> Iterator:
-    frame = parse_window(context, landing_store, PROP_LINE_ENDPOINTS, PROP_LINES)
+    frame, report = parse_window(context, landing_store, PROP_LINE_ENDPOINTS, PROP_LINES)
     yield Output(frame, metadata={"lines": len(frame),
-                                  "players": int(frame["player_lookup"].nunique())})
+                                  "players": int(frame["player_lookup"].nunique()), **report})
     yield from evaluate(table_key(PROP_LINES), PROP_LINE_CHECKS, frame, window_label(context))
 
 

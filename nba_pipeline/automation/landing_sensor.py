@@ -6,7 +6,9 @@ are grouped by game date: a burst of files for one date is one run. The run key 
 a digest of every file's identity (key + content version), so a file already requested is never
 requested again, while a corrected file (same or new key, new content) is (#3726). A file whose
 date cannot be parsed is logged, named in the SkipReason and recorded as an observation on its
-landing asset; it never silently disappears.
+landing asset; it never silently disappears. The same goes for entries the raw assets will
+skip (symbolic links, nested folders, stray or future-dated files): found while fingerprinting
+a date, reported once, never raised.
 """
 
 from __future__ import annotations
@@ -92,7 +94,8 @@ class SensorCursor:
     `fingerprints`: per watched date prefix, a digest of its latest fetch (key@version). A file
     rewritten in place (same key, new content) is invisible to key-ordered cursors; a bounded
     rotation (`verify_at`) re-fingerprints a few prefixes per tick and requests the ones that
-    changed.
+    changed. `reported`: per watched date prefix, a digest of the entries it skipped (links,
+    nested folders, stray or future-dated files), so each is reported once, not every tick.
     """
 
     dates: dict[str, str] = field(default_factory=dict)
@@ -101,6 +104,7 @@ class SensorCursor:
     synced: bool = False
     fingerprints: dict[str, str] = field(default_factory=dict)
     verify_at: int = 0
+    reported: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, raw: str | None) -> SensorCursor:
@@ -109,12 +113,14 @@ class SensorCursor:
         data = json.loads(raw)
         return cls(dict(data.get("dates", {})), dict(data.get("sweep", {})),
                    data.get("latest"), bool(data.get("synced", False)),
-                   dict(data.get("fingerprints", {})), int(data.get("verify_at", 0)))
+                   dict(data.get("fingerprints", {})), int(data.get("verify_at", 0)),
+                   dict(data.get("reported", {})))
 
     def dump(self) -> str:
         return json.dumps({"dates": self.dates, "sweep": self.sweep, "latest": self.latest,
                            "synced": self.synced, "fingerprints": self.fingerprints,
-                           "verify_at": self.verify_at}, sort_keys=True)
+                           "verify_at": self.verify_at, "reported": self.reported},
+                          sort_keys=True)
 
 
 def run_key_for(game_date: date, assets: list[AssetKey], identities: list[str]) -> str:
@@ -201,7 +207,7 @@ def plan_landing_runs(store: LandingStore, cursor: SensorCursor, *,
                     plan.rejected[key] = str(exc)
                     continue
                 changed[game_date].add(raw_asset)
-    _verify_fingerprints(store, cursor, plan, dates, changed, baseline, verify_per_tick)
+    _verify_fingerprints(store, cursor, plan, dates, changed, baseline, verify_per_tick, now)
     if cursor.synced:
         watched = set(dates)
         plan.outside_window = [k.key for k in swept if k.game_date not in watched]
@@ -209,7 +215,7 @@ def plan_landing_runs(store: LandingStore, cursor: SensorCursor, *,
     for game_date in sorted(changed):
         assets = sorted(changed[game_date], key=lambda k: k.to_user_string())
         plan.run_requests.append(RunRequest(
-            run_key=run_key_for(game_date, assets, _inputs(store, game_date, assets)),
+            run_key=run_key_for(game_date, assets, _inputs(store, game_date, assets, now)),
             partition_key=game_date.isoformat(),
             asset_selection=assets,
             tags={TRIGGER_TAG: "landing_sensor"},
@@ -217,23 +223,37 @@ def plan_landing_runs(store: LandingStore, cursor: SensorCursor, *,
     return plan
 
 
-def _fingerprint(store: LandingStore, source: str, endpoint: str, game_date: date) -> str:
-    """Digest of key@version of the latest fetch of one endpoint for one date ('' if none)."""
+def _identities(store: LandingStore, keys: list[str]) -> list[str]:
     identities = []
-    for key in store.latest_fetch(source, endpoint, game_date):
+    for key in keys:
         try:
             identities.append(f"{key}@{store.key_version(key)}")
-        except (FileNotFoundError, LookupError):
+        except (FileNotFoundError, LookupError, ValueError):
             identities.append(f"{key}@gone")
+    return identities
+
+
+def _fingerprint(store: LandingStore, source: str, endpoint: str, game_date: date,
+                 now: datetime | None = None) -> tuple[str, dict[str, str]]:
+    """Digest of key@version of the fetch the raw asset would parse ('' if none), and the
+    entries of the date it skipped (never raised: one bad entry must not stop every tick)."""
+    selection = store.select_fetches(source, endpoint, [game_date], now)
+    chosen = selection.chosen.get(game_date)
+    identities = _identities(store, list(chosen.keys) if chosen else [])
+    skipped = {k: v for k, v in selection.skipped.items()
+               if k.startswith(f"{source}/{endpoint}/{game_date.isoformat()}/")}
     if not identities:
-        return ""
-    return hashlib.sha256("\n".join(sorted(identities)).encode()).hexdigest()[:12]
+        return "", skipped
+    return hashlib.sha256("\n".join(sorted(identities)).encode()).hexdigest()[:12], skipped
 
 
 def _verify_fingerprints(store: LandingStore, cursor: SensorCursor, plan: LandingPlan,
                          dates: list[date], changed: dict[date, set[AssetKey]], baseline: bool,
-                         per_tick: int) -> None:
-    """Re-fingerprint prefixes that just changed and a rotating few others; request rewrites."""
+                         per_tick: int, now: datetime | None = None) -> None:
+    """Re-fingerprint prefixes that just changed and a rotating few others; request rewrites.
+
+    Entries a prefix skips are reported (plan.rejected) when they differ from the last report.
+    """
     pairs = [(source, endpoint, raw_asset, game_date)
              for (source, endpoint), raw_asset in RAW_TABLE_BY_ENDPOINT.items()
              for game_date in dates]
@@ -250,24 +270,29 @@ def _verify_fingerprints(store: LandingStore, cursor: SensorCursor, plan: Landin
         if pair not in rotation and not listed_now:
             if prefix in cursor.fingerprints:
                 plan.cursor.fingerprints[prefix] = cursor.fingerprints[prefix]
+            if prefix in cursor.reported:
+                plan.cursor.reported[prefix] = cursor.reported[prefix]
             continue
-        fingerprint = _fingerprint(store, source, endpoint, game_date)
+        fingerprint, skipped = _fingerprint(store, source, endpoint, game_date, now)
+        if skipped:
+            digest = hashlib.sha256(json.dumps(skipped, sort_keys=True).encode()
+                                    ).hexdigest()[:12]
+            if cursor.reported.get(prefix) != digest:
+                plan.rejected.update(skipped)
+            plan.cursor.reported[prefix] = digest
         old = cursor.fingerprints.get(prefix)
         if not baseline and old is not None and old != fingerprint:
             changed[game_date].add(raw_asset)  # rewritten in place since the last look
         plan.cursor.fingerprints[prefix] = fingerprint
 
 
-def _inputs(store: LandingStore, game_date: date, assets: list[AssetKey]) -> list[str]:
+def _inputs(store: LandingStore, game_date: date, assets: list[AssetKey],
+            now: datetime | None = None) -> list[str]:
     """key@version of every file the requested raw tables will parse for the date."""
     identities = []
     for (source, endpoint), raw_asset in RAW_TABLE_BY_ENDPOINT.items():
         if raw_asset in assets:
-            for key in store.latest_fetch(source, endpoint, game_date):
-                try:
-                    identities.append(f"{key}@{store.key_version(key)}")
-                except (FileNotFoundError, LookupError):
-                    identities.append(f"{key}@gone")
+            identities += _identities(store, store.latest_fetch(source, endpoint, game_date, now))
     return identities
 
 

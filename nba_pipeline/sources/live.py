@@ -125,21 +125,24 @@ class LiveSource(NbaDataSource):
         received.append(events_payload)
         yield events_payload
         failures: list[str] = []
-        for event in events:
-            tip = datetime.fromisoformat(event.commence_time.replace("Z", "+00:00"))
-            if tip.astimezone(EASTERN).date() != game_date:
-                continue
+        todays = [e for e in events
+                  if datetime.fromisoformat(e.commence_time.replace("Z", "+00:00"))
+                  .astimezone(EASTERN).date() == game_date]
+        # The events list is the day's schedule: a fetch landing fewer is recorded as partial.
+        expected = {"fetch_expected": str(len(todays))}
+        for event in todays:
             try:
                 payload = self.odds_api.event_player_points(event.id, game_date, fetched_at)
             except RejectedPayload as exc:
                 received.append(exc.payload)
-                yield exc.payload
+                yield _with_meta(exc.payload, expected)
                 failures.append(str(exc))
                 continue
             except SOURCE_FAILURES as exc:
                 failures.append(str(exc))
                 log.warning(str(exc))
                 continue
+            payload = _with_meta(payload, expected)
             received.append(payload)
             yield payload
         if failures:

@@ -3,16 +3,21 @@
 Production uses the stock `storage.Client(project)` with application-default credentials. When
 `emulator_endpoint` is set (tests against fake-gcs-server only), the client talks to it with
 anonymous credentials; every call below is the same on both.
+
+Symmetric with the local folder: every key is checked by `key_problem` on write and read, and
+listings never return an object whose name fails it (`scan` reports those instead). GCS has no
+folders or links, but an object name can hold `..`, `//` or a trailing `/` all the same.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from google.cloud import storage
 from pydantic import PrivateAttr
 
-from nba_pipeline.storage.landing import LandingStore
+from nba_pipeline.storage.landing import LandingStore, key_problem, validate_key
 
 
 class GCSLandingStore(LandingStore):
@@ -47,15 +52,15 @@ class GCSLandingStore(LandingStore):
         return name[len(self._name("")):]
 
     def write_bytes(self, key: str, data: bytes) -> str:
-        self._bucket().blob(self._name(key)).upload_from_string(data)
+        self._bucket().blob(self._name(validate_key(key))).upload_from_string(data)
         return key
 
     def read_bytes(self, key: str) -> bytes:
-        return self._bucket().blob(self._name(key)).download_as_bytes()
+        return self._bucket().blob(self._name(validate_key(key))).download_as_bytes()
 
-    def list_keys(self, prefix: str = "") -> list[str]:
+    def scan(self, prefix: str = "") -> tuple[list[str], dict[str, str]]:
         blobs = self.client().list_blobs(self.bucket, prefix=self._name(prefix))
-        return sorted(self._key(b.name) for b in blobs)
+        return split_names(self._key(b.name) for b in blobs)
 
     def list_since(self, prefix: str, cursor: str | None, limit: int
                    ) -> tuple[list[str], str | None]:
@@ -68,13 +73,28 @@ class GCSLandingStore(LandingStore):
             start_offset=self._name(cursor) if cursor else None,
             max_results=limit + 1,  # start_offset is inclusive: the cursor itself may come back
         )
-        keys = [k for k in (self._key(b.name) for b in blobs) if cursor is None or k > cursor]
-        keys = sorted(keys)[:limit]
-        return keys, (keys[-1] if keys else cursor)
+        names = sorted(k for k in (self._key(b.name) for b in blobs)
+                       if cursor is None or k > cursor)[:limit]
+        # The cursor moves past refused names too, or a page of them would stall the caller.
+        keys = split_names(names)[0]
+        return keys, (names[-1] if names else cursor)
 
     def key_version(self, key: str) -> str:
         """The object's generation: GCS assigns a new one on every overwrite."""
-        blob = self._bucket().get_blob(self._name(key))
+        blob = self._bucket().get_blob(self._name(validate_key(key)))
         if blob is None:
             raise FileNotFoundError(f"landing key {key!r} not in bucket {self.bucket!r}")
         return str(blob.generation)
+
+
+def split_names(names: Iterable[str]) -> tuple[list[str], dict[str, str]]:
+    """Object names (prefix removed) -> valid keys, sorted, and refused names with the reason."""
+    keys: list[str] = []
+    refused: dict[str, str] = {}
+    for name in names:
+        problem = key_problem(name)
+        if problem is None:
+            keys.append(name)
+        else:
+            refused[name] = problem
+    return sorted(keys), refused

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from dagster import AssetKey, DagsterInstance, SensorResult, build_sensor_context
@@ -220,3 +221,58 @@ def test_replayed_season_next_date_is_picked_up_whatever_today_is(store):
     store.write_bytes("nba_com/leaguegamelog/2024-03-06/20240307T070000Z/leaguegamelog.json", b"n")
     plan = plan_landing_runs(store, cursor)
     assert [r.partition_key for r in plan.run_requests] == ["2024-03-06"]
+
+
+def today_et() -> str:
+    return datetime.now(ZoneInfo("America/New_York")).date().isoformat()
+
+
+def _evaluate(store: LandingStore, cursor: str | None = None) -> SensorResult:
+    with DagsterInstance.ephemeral() as instance:
+        context = build_sensor_context(instance=instance, cursor=cursor,
+                                       resources={"landing_store": store})
+        result = landing_sensor(context)
+    assert isinstance(result, SensorResult)
+    return result
+
+
+def test_nested_folder_in_a_watched_date_is_reported_and_the_tick_goes_on(store):
+    """Before: `LandedKey.parse` raised inside the fingerprinting, so every tick raised."""
+    day = today_et()  # watched whatever the clock says
+    good = f"nba_com/leaguegamelog/{day}/20240306T070000Z/leaguegamelog.json"
+    nested = f"nba_com/leaguegamelog/{day}/20240306T070000Z/more/leaguegamelog.json"
+    store.write_bytes(good, b"1")
+    store.write_bytes(nested, b"2")
+    first = _evaluate(store)
+    assert nested in first.skip_reason.skip_message
+    assert "not source/endpoint/date/fetched_at/name" in first.skip_reason.skip_message
+    store.write_bytes(f"nba_com/leaguegamelog/{day}/20240306T080000Z/leaguegamelog.json", b"3")
+    second = _evaluate(store, first.cursor)
+    assert [r.partition_key for r in second.run_requests] == [day]
+
+
+def test_symlink_in_a_watched_date_is_reported_not_followed(tmp_path):
+    """Before: a link pointing out of the folder made `key_version` raise on every tick."""
+    store = LocalLandingStore(base_dir=str(tmp_path / "landing"))
+    day = today_et()
+    store.write_bytes(f"nba_com/leaguegamelog/{day}/20240306T070000Z/leaguegamelog.json", b"1")
+    outside = tmp_path / "outside.json"
+    outside.write_bytes(b"not a payload")
+    link = tmp_path / "landing" / "nba_com" / "leaguegamelog" / day / "20240306T090000Z"
+    link.mkdir()
+    (link / "leaguegamelog.json").symlink_to(outside)
+    loop = tmp_path / "landing" / "nba_com" / "leaguegamelog" / day / "20240306T100000Z"
+    loop.symlink_to(tmp_path / "landing")  # a folder link back to the root: a walk never ends
+    result = _evaluate(store)
+    message = result.skip_reason.skip_message
+    assert f"nba_com/leaguegamelog/{day}/20240306T090000Z/leaguegamelog.json" in message
+    assert f"nba_com/leaguegamelog/{day}/20240306T100000Z" in message
+    assert "symbolic link" in message
+    (observation,) = result.asset_events
+    assert observation.asset_key == AssetKey(["landing", "nba_boxscores"])
+    assert not any("20240306T090000Z" in k for k in store.list_keys())
+    # The next tick does not repeat the report, and a real new fetch is still requested.
+    store.write_bytes(f"nba_com/leaguegamelog/{day}/20240306T110000Z/leaguegamelog.json", b"2")
+    second = _evaluate(store, result.cursor)
+    assert [r.partition_key for r in second.run_requests] == [day]
+    assert not second.asset_events

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from dagster import AssetCheckKey, AssetKey, DagsterEventType, DagsterInstance
 
 from nba_pipeline.runner import run_range
+from nba_pipeline.storage.landing import fetched_at_text
 from nba_pipeline_tests.conftest import build_definitions_for
 
 DAY = date(2024, 3, 5)
@@ -24,7 +25,8 @@ def _land_duplicate_row(home: Path) -> str:
     body = json.loads(original.read_text())
     rows = body["resultSets"][0]["rowSet"]
     rows.append(list(rows[0]))
-    target = folder / "20990101T000000Z" / "leaguegamelog.json"
+    # A later fetch, dated by the clock (a fetch dated in the future would be ignored).
+    target = folder / fetched_at_text(datetime.now(timezone.utc)) / "leaguegamelog.json"
     target.parent.mkdir(parents=True)
     target.write_text(json.dumps(body))
     return str(rows[0][body["resultSets"][0]["headers"].index("PLAYER_NAME")])

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import date, datetime, timezone
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -42,7 +44,8 @@ MLK_DAY = date(2024, 1, 15)  # ESPN scoreboard + BDL box scores recorded for thi
 
 
 def keys(store: LocalLandingStore, prefix: str = "") -> list[str]:
-    return store.list_keys(prefix)
+    """Payload keys only: each fetch's `_manifest.json` is tested in test_landing_attacks."""
+    return [k for k in store.list_keys(prefix) if not k.endswith("/_manifest.json")]
 
 
 def check_results(instance, run_id: str, asset: str) -> dict[str, object]:  # noqa: ANN001
@@ -285,7 +288,7 @@ def test_odds_one_event_failing_keeps_the_rest_and_hides_the_key(
     failure = step_error(instance, result.run_id)
     assert f"/events/{ids[1]}/odds" in failure
     shown = [msg, caplog.text, failure]
-    shown += [store.read_bytes(k).decode() for k in keys(store)] + keys(store)
+    shown += [store.read_bytes(k).decode() for k in store.list_keys()] + store.list_keys()
     for record in instance.get_records_for_run(run_id=result.run_id).records:
         shown.append(str(record.event_log_entry))
     assert all(ODDS_KEY not in text for text in shown)
@@ -457,3 +460,52 @@ def test_boxscore_v3_is_landed_and_one_failing_game_does_not_drop_the_day(
     assert f"'boxScoreTraditional.gameId' is 0022500165, asked for {game_ids[1]}" in caplog.text
     assert len(api.hits("/stats/boxscoretraditionalv3")) == len(game_ids) + 2  # 3 tries, 1st
     assert f"boxscoretraditionalv3 skipped for game {game_ids[0]}" in caplog.text
+
+
+def test_half_failed_odds_fetch_is_partial_and_never_replaces_the_complete_one(
+        api: FakeApi, store, materialize) -> None:
+    """Issue 16: a later live fetch landing 1 of 2 events replaced the complete fetch."""
+    ids = _odds_routes(api)
+    day = date(2024, 2, 22)
+    source = live_source(api.base_url)
+    first, instance = materialize(source, day, "landing/odds_player_points",
+                                  "nba_raw/player_prop_lines")
+    assert first.success, first.failure
+    full = materialization_metadata(instance, "nba_raw/player_prop_lines")["lines"]
+    time.sleep(1.1)  # fetch times have one-second resolution
+    _odds_routes(api, failing=ids[1])
+    second, _ = materialize(source, day, "landing/odds_player_points")
+    assert not second.success
+    fetches = sorted({LandedKey.parse(k).fetched_at
+                      for k in keys(store, "odds_api/event_odds_player_points/")})
+    assert len(fetches) == 2
+    manifest = json.loads(store.read_bytes(
+        f"odds_api/event_odds_player_points/{day}/{fetches[1]}/_manifest.json"))
+    assert manifest["complete"] is False and manifest["payloads"] == 1
+    assert manifest["expected"] == 2 and manifest["reason"].startswith("FetchFailed in run ")
+    assert ODDS_KEY not in json.dumps(manifest)
+    third, _ = materialize(source, day, "nba_raw/player_prop_lines")
+    assert third.success, third.failure
+    meta = materialization_metadata(instance, "nba_raw/player_prop_lines")
+    assert meta["lines"] == full > 100
+    assert any(f"{day}/{fetches[1]}/: partial fetch (1 payload(s) landed" in p
+               for p in meta["partial_fetches"])
+
+
+def test_hostile_event_id_over_http_stays_in_its_own_path_and_file(
+        api: FakeApi, store, materialize) -> None:
+    """Issue 16: an id with `../` named another source's file, and a path on the API host."""
+    real = "f54c4a22568ce9dc33fb410d1b0e75e9"
+    hostile = "../../../../nba_com/leaguegamelog/2024-02-22/20990101T000000Z/leaguegamelog"
+    body = sample_json(f"oddsapi_event_odds/event_odds_player_points_{real}.json")
+    body["id"] = hostile
+    event = {k: body[k] for k in ("id", "sport_key", "commence_time", "home_team", "away_team")}
+    api.route(EVENTS, [ok([event])])
+    api.route(f"{EVENTS}/{quote(hostile, safe='')}/odds", [ok(body)])
+    result, instance = materialize(live_source(api.base_url), date(2024, 2, 22),
+                                   "landing/odds_player_points", "nba_raw/player_prop_lines")
+    assert result.success, result.failure
+    assert not any(k.startswith("nba_com/") for k in store.list_keys())
+    (landed,) = keys(store, "odds_api/event_odds_player_points/")
+    assert LandedKey.parse(landed).name.startswith("nba_com_leaguegamelog_2024-02-22_")
+    assert materialization_metadata(instance, "nba_raw/player_prop_lines")["lines"] > 50

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 from typing import ClassVar, Literal
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
@@ -96,17 +97,19 @@ class OddsApiClient(ApiClient):
 
     def event_player_points(self, event_id: str, game_date: date,
                             fetched_at: datetime) -> Payload:
+        # The id is upstream data: quoted whole, so `../` or `/` in it cannot change the path.
+        path_id = quote(event_id, safe="")
         params: dict[str, object] = {"apiKey": self._key(), "regions": self.regions,
                                      "markets": "player_points", "oddsFormat": self.odds_format,
                                      "dateFormat": "iso"}
         if self.is_historical(game_date):
-            url = self.url(f"v4/historical/sports/{SPORT}/events/{event_id}/odds",
+            url = self.url(f"v4/historical/sports/{SPORT}/events/{path_id}/odds",
                            {**params, "date": self._snapshot(game_date)})
             payload = self.get_payload(url, "event_odds_player_points_historical", game_date,
                                        fetched_at, f"{event_id}.json")
             self.validate(payload, HistoricalEventOddsPayload)
         else:
-            url = self.url(f"v4/sports/{SPORT}/events/{event_id}/odds", params)
+            url = self.url(f"v4/sports/{SPORT}/events/{path_id}/odds", params)
             payload = self.get_payload(url, "event_odds_player_points", game_date, fetched_at,
                                        f"{event_id}.json")
             self.validate(payload, EventOddsPayload)
