@@ -1,5 +1,6 @@
 """Phase 1: fetch each game date's payloads and keep them, untouched, in the landing store."""
 
+import json
 from collections.abc import Callable, Iterable
 from datetime import date
 
@@ -19,6 +20,7 @@ def land(context: AssetExecutionContext, fetch: Callable[[date], Iterable[Payloa
     sources: set[str] = set()
     fallbacks: set[str] = set()
     quota: dict[str, str] = {}
+    skipped: list[str] = []  # items a source left out of a payload, each with its reason
     for game_date in partition_dates(context):
         for payload in fetch(game_date):
             keys.append(store.write_bytes(payload.landing_key, payload.body))
@@ -29,9 +31,10 @@ def land(context: AssetExecutionContext, fetch: Callable[[date], Iterable[Payloa
                               f"{payload.metadata['fallback_from']}")
             quota.update({k: v for k, v in payload.metadata.items()
                           if k.startswith("x_requests_")})
+            skipped.extend(json.loads(payload.metadata.get("skipped", "[]")))
     return MaterializeResult(metadata={
         "files": len(keys), "bytes": total_bytes, "sources": sorted(sources),
-        "sample_keys": keys[:5], "fallbacks": sorted(fallbacks), **quota,
+        "sample_keys": keys[:5], "fallbacks": sorted(fallbacks), "skipped": skipped, **quota,
     })
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
@@ -27,10 +28,12 @@ from nba_pipeline_tests.sources.fake_api import (
     ok,
     redirect,
     sample,
+    sample_json,
 )
 from nba_pipeline_tests.sources.test_live_source import (
     BDL_BOX,
     ESPN,
+    EVENTS,
     GAMELOG,
     MLK_DAY,
     STATS_SCHEDULE,
@@ -203,3 +206,35 @@ def test_schedule_redirect_loop_falls_back_to_espn(api: FakeApi, materialize,
     assert len(api.hits(STATS_SCHEDULE)) == 6  # the first GET and the 5 redirects allowed
     assert materialization_metadata(instance, "landing/nba_schedule")["sources"] == ["espn"]
     assert "more than 5 redirects" in caplog.text
+
+
+# --- one bad event in a list: skipped and reported, the others land ---------------------------
+
+
+def test_event_with_a_bad_commence_time_is_skipped_and_reported(
+        api: FakeApi, store: LocalLandingStore, materialize,
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    ids = ["f54c4a22568ce9dc33fb410d1b0e75e9", "f9f3f99b5124a4ecf984003f0af23d2e"]
+    bodies = {i: sample_json(f"oddsapi_event_odds/event_odds_player_points_{i}.json")
+              for i in ids}
+    events = [{k: b[k] for k in ("id", "sport_key", "commence_time", "home_team", "away_team")}
+              for b in bodies.values()]
+    tbd = {**events[0], "id": "tbd0000000000000000000000000000", "commence_time": "TBD"}
+    no_time = {k: v for k, v in events[0].items() if k != "commence_time"}
+    no_time["id"] = "none000000000000000000000000000"
+    api.route(EVENTS, [ok([events[0], tbd, no_time, events[1]])])
+    for i, body in bodies.items():
+        api.route(f"{EVENTS}/{i}/odds", [ok(body)])
+    result, instance = materialize(live_source(api.base_url), date(2024, 2, 22),
+                                   "landing/odds_player_points")
+    assert result.success, result.failure
+    assert sorted(LandedKey.parse(k).name for k in store.list_keys()) == sorted(
+        ["events.json", *(f"{i}.json" for i in ids)])
+    assert api.hits(f"{EVENTS}/{tbd['id']}/odds") == []
+    skipped = materialization_metadata(instance, "landing/odds_player_points")["skipped"]
+    assert len(skipped) == 2
+    assert any(tbd["id"] in s and "commence_time" in s and "'TBD'" in s for s in skipped)
+    assert any(no_time["id"] in s and "commence_time" in s and "missing" in s for s in skipped)
+    assert all("2024-02-22" in s and "odds_api/events" in s for s in skipped)
+    assert f"event {tbd['id']!r} skipped" in caplog.text
