@@ -27,12 +27,12 @@ from nba_pipeline.sources.clients import (
     OddsApiClient,
     RejectedPayload,
 )
-from nba_pipeline.sources.clients.base import MissingApiKeyError
+from nba_pipeline.sources.clients.base import ApiKeyError
 from nba_pipeline.sources.http import HttpFetchError
 
 EASTERN = ZoneInfo("America/New_York")
 # Failures a fallback can cure; anything else (a bug) propagates unchanged.
-SOURCE_FAILURES = (HttpFetchError, RejectedPayload, MissingApiKeyError)
+SOURCE_FAILURES = (HttpFetchError, RejectedPayload, ApiKeyError)
 
 
 class FetchFailed(SourceUnavailableError):
