@@ -8,12 +8,18 @@ exception text, the Dagster event log, the landed files and their keys.
 from __future__ import annotations
 
 import logging
+import os
 import re
+import shutil
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
 
+from nba_pipeline.profiles import REPO_ROOT
 from nba_pipeline.sources.http import HttpClient, HttpFetchError, build_url, register_secret
 from nba_pipeline.sources.live import FetchFailed
 from nba_pipeline.storage.landing import LandedKey, LocalLandingStore
@@ -142,3 +148,41 @@ def test_any_library_s_log_record_is_scrubbed(caplog: pytest.LogCaptureFixture) 
         other.exception("request failed")
     assert leaks(key, logged(caplog)) == []
     assert caplog.text.count("***") == 3  # the URL, the repr and the traceback
+
+
+def test_keys_are_nowhere_after_a_failing_cli_backfill(api: FakeApi, tmp_path: Path) -> None:
+    """The real CLI in its own process, persistent instance: grep stdout, stderr and every file
+    it left (run and event storage, compute logs, landing store) for both keys."""
+    bdl_key, odds_key = "bdl/SECRET+cli&51=be%22", SPECIAL_KEY
+    hist = "/v4/historical/sports/basketball_nba/events"
+    ids = ["f54c4a22568ce9dc33fb410d1b0e75e9", "f9f3f99b5124a4ecf984003f0af23d2e"]
+    body = sample_json(f"oddsapi_event_odds/event_odds_player_points_{ids[0]}.json")
+    event = {k: body[k] for k in ("id", "sport_key", "commence_time", "home_team", "away_team")}
+    snapshot = "2024-02-22T15:00:00Z"
+    api.route(hist, [ok({"timestamp": snapshot, "data": [event, {**event, "id": ids[1]}]})])
+    api.route(f"{hist}/{ids[0]}/odds", [ok({"timestamp": snapshot, "data": body})])
+    api.route(f"{hist}/{ids[1]}/odds", [Reply(404)])  # 4xx: not retried, so the run is quick
+    api.route(GAMELOG, [Reply(403)])
+    api.route(BDL_BOX, [Reply(404)])
+    home, dagster_home = tmp_path / "home", tmp_path / "dagster_home"
+    dagster_home.mkdir()
+    shutil.copy(REPO_ROOT / "dagster.yaml", dagster_home / "dagster.yaml")
+    env = {**os.environ, "NBA_PIPELINE_SOURCE": "live", "NBA_PIPELINE_PROFILE": "local",
+           "NBA_PIPELINE_HOME": str(home), "DAGSTER_HOME": str(dagster_home),
+           "ODDS_API_KEY": odds_key, "BALLDONTLIE_API_KEY": bdl_key + "\n"}
+    for var in ("NBA_STATS_BASE_URL", "NBA_CDN_BASE_URL", "ESPN_BASE_URL",
+                "BALLDONTLIE_BASE_URL", "ODDS_API_BASE_URL"):
+        env[var] = api.base_url
+    proc = subprocess.run(
+        [sys.executable, "-m", "nba_pipeline.cli", "backfill", "--start", "2024-02-22",
+         "--end", "2024-02-22", "--select", "landing/odds_player_points", "landing/nba_boxscores"],
+        env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode != 0, proc.stdout + proc.stderr
+    assert {h.headers.get("Authorization") for h in api.hits(BDL_BOX)} == {bdl_key}
+    assert {h.query["apiKey"][0] for h in api.requests if "apiKey" in h.query} == {odds_key}
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert any("landing" in p.parts for p in files)  # the received payloads were landed
+    texts = [proc.stdout, proc.stderr, *(p.read_bytes().decode("latin-1") for p in files),
+             *(str(p) for p in files)]
+    assert leaks(odds_key, texts) == [] and leaks(bdl_key, texts) == []
+    assert "odds_api" in proc.stdout + proc.stderr
