@@ -60,6 +60,7 @@ def land(context: AssetExecutionContext, fetch: Callable[[date], Iterable[Payloa
     fallbacks: set[str] = set()
     quota: dict[str, str] = {}
     restamped: dict[str, str] = {}
+    skipped: list[str] = []  # items a source left out of a payload, each with its reason
     partial: list[str] = []
     for game_date in partition_dates(context):
         fetches: dict[tuple[str, str, str], _FetchRecord] = {}
@@ -75,6 +76,7 @@ def land(context: AssetExecutionContext, fetch: Callable[[date], Iterable[Payloa
                                   f"{payload.metadata['fallback_from']}")
                 quota.update({k: v for k, v in payload.metadata.items()
                               if k.startswith("x_requests_")})
+                skipped.extend(json.loads(payload.metadata.get("skipped", "[]")))
         except Exception as exc:
             try:
                 # The exception's type and the run, not its text: a manifest is kept for ever
@@ -93,7 +95,7 @@ def land(context: AssetExecutionContext, fetch: Callable[[date], Iterable[Payloa
     return MaterializeResult(metadata={
         "files": len(keys), "bytes": total_bytes, "sources": sorted(sources),
         "sample_keys": keys[:5], "fallbacks": sorted(fallbacks),
-        "partial_fetches": partial[:50],
+        "partial_fetches": partial[:50], "skipped": skipped,
         "future_fetch_times_restamped": [f"{k} -> {v}" for k, v in restamped.items()],
         **quota,
     })

@@ -10,6 +10,7 @@ not fit its model is landed under `<endpoint>.rejected` and counts as that sourc
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -26,12 +27,12 @@ from nba_pipeline.sources.clients import (
     OddsApiClient,
     RejectedPayload,
 )
-from nba_pipeline.sources.clients.base import MissingApiKeyError
+from nba_pipeline.sources.clients.base import ApiKeyError
 from nba_pipeline.sources.http import HttpFetchError
 
 EASTERN = ZoneInfo("America/New_York")
 # Failures a fallback can cure; anything else (a bug) propagates unchanged.
-SOURCE_FAILURES = (HttpFetchError, RejectedPayload, MissingApiKeyError)
+SOURCE_FAILURES = (HttpFetchError, RejectedPayload, ApiKeyError)
 
 
 class FetchFailed(SourceUnavailableError):
@@ -111,23 +112,28 @@ class LiveSource(NbaDataSource):
     def fetch_player_points_odds(self, game_date: date
                                  ) -> Iterator[Payload]:
         """The events list, then each event's player_points odds. One event failing does not
-        stop the others; the error is raised after every reachable event was landed."""
+        stop the others; the error is raised after every reachable event was landed. An event
+        that is not valid (`commence_time: "TBD"`) is skipped: logged, and listed under
+        `skipped` in the events payload's metadata (the landing materialization shows it)."""
         log = get_dagster_logger()
         fetched_at = _now()
         received: list[Payload] = []
         try:
-            events_payload, events = self.odds_api.events(game_date, fetched_at)
+            events_payload, events, skipped = self.odds_api.events(game_date, fetched_at)
         except RejectedPayload as exc:
             yield exc.payload
             raise FetchFailed("player points odds", game_date, [str(exc)], [exc.payload]) from None
         except SOURCE_FAILURES as exc:
             raise FetchFailed("player points odds", game_date, [str(exc)], []) from None
+        if skipped:
+            skipped = [f"{events_payload.landing_key}: {why}" for why in skipped]
+            for why in skipped:
+                log.warning(why)
+            events_payload = _with_meta(events_payload, {"skipped": json.dumps(skipped)})
         received.append(events_payload)
         yield events_payload
         failures: list[str] = []
-        todays = [e for e in events
-                  if datetime.fromisoformat(e.commence_time.replace("Z", "+00:00"))
-                  .astimezone(EASTERN).date() == game_date]
+        todays = [e for e in events if e.tip_off.astimezone(EASTERN).date() == game_date]
         # The events list is the day's schedule: a fetch landing fewer is recorded as partial.
         expected = {"fetch_expected": str(len(todays))}
         for event in todays:

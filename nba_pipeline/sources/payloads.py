@@ -7,7 +7,7 @@ naming the source, endpoint, game date, landing key and the field that broke.
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal, TypeVar
 
 from pydantic import (
@@ -16,6 +16,7 @@ from pydantic import (
     Field,
     RootModel,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -140,15 +141,54 @@ class EventOddsPayload(_Model):
 
 
 class OddsEvent(_Model):
+    """One event of an events list. Validated one by one (`valid_events`), so one bad event
+    (`commence_time: "TBD"`) is skipped and reported while the others are fetched."""
+
     id: str = Field(min_length=1)
     sport_key: str
     commence_time: str
     home_team: str
     away_team: str
 
+    @field_validator("commence_time")
+    @classmethod
+    def _is_a_zoned_time(cls, value: str) -> str:
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError("not an ISO 8601 time") from None
+        if moment.tzinfo is None:
+            raise ValueError("an ISO 8601 time without a zone")
+        return value
 
-class OddsEventsPayload(RootModel[list[OddsEvent]]):
-    """`/v4/sports/{sport}/events`: a bare JSON list of events."""
+    @property
+    def tip_off(self) -> datetime:
+        return datetime.fromisoformat(self.commence_time.replace("Z", "+00:00"))
+
+
+def valid_events(items: list[Any]) -> tuple[list[OddsEvent], list[str]]:
+    """The items that are valid events, and for each other item why it was skipped."""
+    events: list[OddsEvent] = []
+    skipped: list[str] = []
+    for index, item in enumerate(items):
+        try:
+            events.append(OddsEvent.model_validate(item))
+        except ValidationError as exc:
+            raw_id = item.get("id") if isinstance(item, dict) else None
+            name = repr(raw_id)[:40] if isinstance(raw_id, str) else f"#{index}"
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "<root>"
+            if first["type"] == "missing":
+                why = f"field '{where}' missing"
+            else:
+                detail = first["msg"].removeprefix("Value error, ")
+                why = f"field '{where}': {detail} (got {repr(first['input'])[:40]})"
+            skipped.append(f"event {name} skipped: {why}")
+    return events, skipped
+
+
+class OddsEventsPayload(RootModel[list[Any]]):
+    """`/v4/sports/{sport}/events`: a bare JSON list of events (each checked by `valid_events`)."""
 
 
 class HistoricalEventsPayload(_Model):
@@ -157,7 +197,7 @@ class HistoricalEventsPayload(_Model):
     timestamp: str
     previous_timestamp: str | None = None
     next_timestamp: str | None = None
-    data: list[OddsEvent]
+    data: list[Any]  # each item checked by `valid_events`
 
 
 class HistoricalEventOddsPayload(_Model):

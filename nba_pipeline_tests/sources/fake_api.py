@@ -2,7 +2,9 @@
 
 Each path has a script: a list of `Reply`s served in order (the last one repeats), or a
 function of the query string. Every request is recorded (path, query, headers) so tests can
-assert what was retried and what was sent.
+assert what was retried and what was sent. Faults: a delay before answering, a body cut short
+of its Content-Length, a trickle (one byte at a time, headers included if asked), a body of any
+size generated on the fly (never held in memory), chunked transfer, gzip bombs and redirects.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ import gzip
 import json
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -38,11 +42,29 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering: a hanging server
     truncate_to: int | None = None  # send only this many bytes of a longer Content-Length
+    trickle: float = 0.0  # seconds between single bytes of the body: a slow-loris server
+    trickle_headers: bool = False  # trickle the status line and headers too
+    size: int | None = None  # serve this many bytes, `body` repeated, generated while sending
+    chunked: bool = False  # Transfer-Encoding: chunked, no Content-Length
 
 
 def ok(body: bytes | Any, **headers: str) -> Reply:
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     return Reply(200, raw, dict(headers))
+
+
+def redirect(location: str, status: int = 302) -> Reply:
+    return Reply(status, b"", {"Location": location})
+
+
+@lru_cache(maxsize=2)
+def gzip_bomb(size: int) -> bytes:
+    """`size` zero bytes gzip-compressed (256 MiB -> ~250 KB), built without holding `size`."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: gzip container
+    block = bytes(1 << 20)
+    parts = [packer.compress(block[: min(len(block), size - done)])
+             for done in range(0, size, len(block))]
+    return b"".join(parts) + packer.flush()
 
 
 Script = list[Reply] | Callable[[dict[str, list[str]]], Reply]
@@ -94,6 +116,12 @@ class FakeApi:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
+            def handle(self) -> None:
+                try:
+                    super().handle()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client hung up (a cap or a deadline hit): what the test wanted
+
             def do_GET(self) -> None:  # noqa: N802 (http.server API)
                 parts = urlsplit(self.path)
                 query = parse_qs(parts.query, keep_blank_values=True)
@@ -104,22 +132,61 @@ class FakeApi:
                 if reply.delay:
                     time.sleep(reply.delay)
                 try:
-                    self.send_response(reply.status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(reply.body)))
-                    for k, v in reply.headers.items():
-                        self.send_header(k, v)
-                    if reply.truncate_to is not None:
-                        self.send_header("Connection", "close")
-                    self.end_headers()
-                    body = reply.body if reply.truncate_to is None else (
-                        reply.body[: reply.truncate_to])
-                    self.wfile.write(body)
+                    head = self._head(reply)
+                    if reply.trickle and reply.trickle_headers:
+                        self._trickle(head, reply.trickle)
+                    else:
+                        self.wfile.write(head)
+                    self._body(reply)
                     self.wfile.flush()
-                    if reply.truncate_to is not None:
+                    if reply.truncate_to is not None or reply.trickle:
                         self.close_connection = True
                 except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (timeout): expected in the hanging tests
+                    self.close_connection = True  # the client gave up: expected in fault tests
+
+            def _head(self, reply: Reply) -> bytes:
+                reason = self.responses.get(reply.status, ("",))[0]
+                headers = {"Content-Type": "application/json", **reply.headers}
+                if reply.chunked:
+                    headers["Transfer-Encoding"] = "chunked"
+                else:
+                    size = reply.size if reply.size is not None else len(reply.body)
+                    headers["Content-Length"] = str(size)
+                if reply.truncate_to is not None or reply.trickle:
+                    headers["Connection"] = "close"
+                lines = [f"HTTP/1.1 {reply.status} {reason}"]
+                lines += [f"{k}: {v}" for k, v in headers.items()]
+                return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+            def _trickle(self, data: bytes, interval: float) -> None:
+                for i in range(len(data)):
+                    self.wfile.write(data[i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(interval)
+
+            def _send(self, data: bytes, chunked: bool) -> None:
+                if chunked and data:
+                    self.wfile.write(b"%x\r\n" % len(data) + data + b"\r\n")
+                elif data:
+                    self.wfile.write(data)
+
+            def _body(self, reply: Reply) -> None:
+                if reply.trickle:
+                    self._trickle(reply.body, reply.trickle)
+                    return
+                if reply.size is not None:
+                    filler = reply.body or b"x"
+                    block = (filler * (65536 // len(filler) + 1))[:65536]
+                    left = reply.size
+                    while left > 0:
+                        self._send(block[:left], reply.chunked)
+                        left -= len(block)
+                else:
+                    body = reply.body if reply.truncate_to is None else (
+                        reply.body[: reply.truncate_to])
+                    self._send(body, reply.chunked)
+                if reply.chunked:
+                    self.wfile.write(b"0\r\n\r\n")
 
             def log_message(self, *args: object) -> None:
                 pass

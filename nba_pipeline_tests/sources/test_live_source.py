@@ -386,7 +386,7 @@ def test_a_client_is_a_resource_configured_from_the_environment(api: FakeApi) ->
 
     @asset
     def events(odds: OddsApiClient) -> int:
-        _, found = odds.events(date(2024, 2, 22), datetime(2024, 2, 22, 14, tzinfo=timezone.utc))
+        _, found, _ = odds.events(date(2024, 2, 22), datetime(2024, 2, 22, 14, tzinfo=timezone.utc))
         return len(found)
 
     client = OddsApiClient(base_url=api.base_url, api_key=EnvVar("ODDS_API_KEY"), mode="live",

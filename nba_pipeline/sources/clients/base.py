@@ -16,7 +16,14 @@ from dagster import ConfigurableResource
 from pydantic import BaseModel, Field, PrivateAttr
 
 from nba_pipeline.sources.base import Payload
-from nba_pipeline.sources.http import HttpClient, HttpPolicy, Response, build_url
+from nba_pipeline.sources.http import (
+    HttpClient,
+    HttpPolicy,
+    Response,
+    build_url,
+    register_secret,
+    scrub,
+)
 from nba_pipeline.sources.payloads import PayloadError, validate_payload
 
 M = TypeVar("M", bound=BaseModel)
@@ -28,14 +35,23 @@ class RejectedPayload(RuntimeError):
 
     def __init__(self, payload: Payload, error: PayloadError):
         self.payload, self.error = payload, error
-        super().__init__(
+        super().__init__(scrub(
             f"{payload.source}: GET {payload.url} for game date {payload.game_date.isoformat()} "
             f"returned a payload that does not fit: {error}"
-        )
+        ))
 
 
-class MissingApiKeyError(RuntimeError):
-    """The API key's environment variable is not set (its value is never shown)."""
+class ApiKeyError(RuntimeError):
+    """An API key is missing or unusable; the message names the variable, never the value."""
+
+
+class MissingApiKeyError(ApiKeyError):
+    """The API key's environment variable is not set."""
+
+
+class InvalidApiKeyError(ApiKeyError):
+    """The key holds whitespace, a control or a non-ASCII character inside it: refused before
+    any request, since requests would otherwise quote it in an InvalidHeader message."""
 
 
 class ApiClient(ConfigurableResource):
@@ -102,8 +118,14 @@ def url_from_env(env_var: str, default: str) -> Any:
 
 
 def env_secret(explicit: str | None, env_var: str, source: str) -> str:
-    """An API key from config (e.g. `EnvVar(...)`) or the environment; never echoed."""
-    value = explicit or os.environ.get(env_var)
+    """An API key from config (e.g. `EnvVar(...)`) or the environment, stripped (keys read from
+    files end in a newline) and checked; registered for scrubbing before anything can show it."""
+    value = (explicit or os.environ.get(env_var) or "").strip()
     if not value:
         raise MissingApiKeyError(f"{source}: set the {env_var} environment variable")
+    register_secret(value)
+    if not all("!" <= ch <= "~" for ch in value):
+        raise InvalidApiKeyError(
+            f"{source}: the {env_var} value is not a usable API key: it holds whitespace, a "
+            "control character or a non-ASCII character (the value is not shown)")
     return value

@@ -25,6 +25,7 @@ from nba_pipeline.sources.payloads import (
     HistoricalEventsPayload,
     OddsEvent,
     OddsEventsPayload,
+    valid_events,
 )
 
 API_KEY_ENV = "ODDS_API_KEY"
@@ -79,8 +80,10 @@ class OddsApiClient(ApiClient):
     def _snapshot(self, game_date: date) -> str:
         return _iso(datetime.combine(game_date, time(self.historical_snapshot_hour_et), EASTERN))
 
-    def events(self, game_date: date, fetched_at: datetime) -> tuple[Payload, list[OddsEvent]]:
-        """The events tipping off on `game_date` (US/Eastern) and the payload that listed them."""
+    def events(self, game_date: date, fetched_at: datetime
+               ) -> tuple[Payload, list[OddsEvent], list[str]]:
+        """The payload listing the events of `game_date` (US/Eastern), the valid events, and why
+        each other item was skipped (one bad event must not cost the day's others)."""
         params: dict[str, object] = {"apiKey": self._key(), "dateFormat": "iso",
                                      **self._day_window(game_date)}
         if self.is_historical(game_date):
@@ -88,12 +91,13 @@ class OddsApiClient(ApiClient):
                            {**params, "date": self._snapshot(game_date)})
             payload = self.get_payload(url, "events_historical", game_date, fetched_at,
                                        "events.json")
-            events = self.validate(payload, HistoricalEventsPayload).data
+            items = self.validate(payload, HistoricalEventsPayload).data
         else:
             url = self.url(f"v4/sports/{SPORT}/events", params)
             payload = self.get_payload(url, "events", game_date, fetched_at, "events.json")
-            events = self.validate(payload, OddsEventsPayload).root
-        return payload, events
+            items = self.validate(payload, OddsEventsPayload).root
+        events, skipped = valid_events(items)
+        return payload, events, skipped
 
     def event_player_points(self, event_id: str, game_date: date,
                             fetched_at: datetime) -> Payload:
