@@ -19,7 +19,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from nba_pipeline.profiles import REPO_ROOT
+from nba_pipeline.paths import instance_template
 from nba_pipeline.sources.http import HttpClient, HttpFetchError, build_url, register_secret
 from nba_pipeline.sources.live import FetchFailed
 from nba_pipeline.storage.landing import LandedKey, LocalLandingStore
@@ -72,7 +72,8 @@ def test_url_special_key_is_nowhere_after_a_failing_odds_run(
     # The exact key was sent: the server decoded it from the query string.
     assert {h.query["apiKey"][0] for h in api.requests} == {SPECIAL_KEY}
     landed = store.list_keys()
-    assert sorted(LandedKey.parse(k).name for k in landed) == ["events.json", f"{ids[0]}.json"]
+    assert sorted(LandedKey.parse(k).name for k in landed) == [
+        "_manifest.json", "events.json", f"{ids[0]}.json"]  # the manifest is searched too
     with pytest.raises(FetchFailed) as err:
         list(live_source(api.base_url).fetch_player_points_odds(date(2024, 2, 22)))
 
@@ -166,7 +167,7 @@ def test_keys_are_nowhere_after_a_failing_cli_backfill(api: FakeApi, tmp_path: P
     api.route(BDL_BOX, [Reply(404)])
     home, dagster_home = tmp_path / "home", tmp_path / "dagster_home"
     dagster_home.mkdir()
-    shutil.copy(REPO_ROOT / "dagster.yaml", dagster_home / "dagster.yaml")
+    shutil.copy(instance_template(), dagster_home / "dagster.yaml")
     env = {**os.environ, "NBA_PIPELINE_SOURCE": "live", "NBA_PIPELINE_PROFILE": "local",
            "NBA_PIPELINE_HOME": str(home), "DAGSTER_HOME": str(dagster_home),
            "ODDS_API_KEY": odds_key, "BALLDONTLIE_API_KEY": bdl_key + "\n"}
