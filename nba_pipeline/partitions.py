@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from dagster import DailyPartitionsDefinition, TimeWindowPartitionMapping
 
@@ -32,3 +33,31 @@ def history_through(days: int) -> TimeWindowPartitionMapping:
 def dates_between(start: date, end: date) -> list[date]:
     """Dates in [start, end)."""
     return [start + timedelta(days=i) for i in range((end - start).days)]
+
+
+class InvalidRangeError(ValueError):
+    """A requested game-date range the partitions cannot hold: the message names the date."""
+
+
+def last_partition_date(now: datetime | None = None) -> date:
+    """The newest partition that exists: today in US/Eastern (daily partitions, end_offset=1)."""
+    now = now or datetime.now(ZoneInfo(GAME_DATE_TIMEZONE))
+    return now.astimezone(ZoneInfo(GAME_DATE_TIMEZONE)).date()
+
+
+def validate_range(start: date, end: date, now: datetime | None = None) -> None:
+    """Refuse a reversed range or dates outside the partitions, before any run starts.
+
+    A reversed range used to "succeed" writing nothing; dates past the last partition
+    succeeded too, and dates before the first ended in a Dagster CheckError traceback.
+    """
+    first = date.fromisoformat(GAME_DATE_START)
+    last = last_partition_date(now)
+    if end < start:
+        raise InvalidRangeError(f"the range ends ({end}) before it starts ({start})")
+    if start < first:
+        raise InvalidRangeError(f"{start} is before the first game-date partition ({first})")
+    if end > last:
+        raise InvalidRangeError(f"{end} is after the last game-date partition ({last}: "
+                                "partitions run through today, US/Eastern, and exist from "
+                                "the morning before tip-off)")

@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from dagster import AssetKey, AssetSelection, DagsterInstance, Definitions
 from dagster._core.execution.backfill import PartitionBackfill
 
+from nba_pipeline.commands.instance import checked_range, local_instance
 from nba_pipeline.definitions import build_definitions
 from nba_pipeline.partitions import daily_partitions, dates_between
 from nba_pipeline.runner import run_range
@@ -67,8 +68,7 @@ def resolve_selection(defs: Definitions, select: Sequence[str] | None) -> list[A
 def submit_backfill(defs: Definitions, instance: DagsterInstance, start: date, end: date,
                     keys: Sequence[AssetKey]) -> str:
     """Create a Dagster asset backfill for the daemon; single-run policy = one run per range."""
-    if end < start:
-        raise SystemExit("--end is before --start")
+    checked_range("backfill", start, end)
     partitions = [d.isoformat() for d in dates_between(start, end + timedelta(days=1))]
     valid = set(daily_partitions.get_partition_keys())
     missing = [p for p in partitions if p not in valid]
@@ -87,9 +87,10 @@ def submit_backfill(defs: Definitions, instance: DagsterInstance, start: date, e
 
 
 def run(args: argparse.Namespace) -> int:
+    checked_range("backfill", args.start, args.end)
     defs = build_definitions()
     keys = resolve_selection(defs, args.select)
-    instance = DagsterInstance.get()
+    instance = local_instance()
     if args.submit:
         backfill_id = submit_backfill(defs, instance, args.start, args.end, keys)
         print(f"submitted backfill {backfill_id}: {len(keys)} asset(s), {args.start}..{args.end}; "

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import time
 from datetime import date
 from pathlib import Path
 
 import duckdb
-from dagster import AssetSelection, DagsterInstance
+from dagster import AssetSelection
 
 from nba_pipeline import paths
 from nba_pipeline.commands.display import cell, is_null, text
+from nba_pipeline.commands.instance import checked_range, local_instance
 from nba_pipeline.definitions import build_definitions
 from nba_pipeline.runner import RangeRunResult, run_range
 from nba_pipeline.storage.schema import load_schemas
@@ -45,16 +45,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              f"{QUICK_PREDICT[1]} (a check of the install, about a minute)")
 
 
-def _instance() -> DagsterInstance:
-    """The on-disk instance `make dev` opens, created from the shipped dagster.yaml if new."""
-    home = paths.dagster_home()
-    home.mkdir(parents=True, exist_ok=True)
-    if not (home / "dagster.yaml").exists():
-        shutil.copy(paths.instance_template(), home / "dagster.yaml")
-    os.environ["DAGSTER_HOME"] = str(home)
-    return DagsterInstance.get()
-
-
 def _step(label: str, result: RangeRunResult, seconds: float) -> None:
     state = "ok" if result.success else "FAILED"
     print(f"  {state:6} {label:26} {seconds:6.1f}s  checks passed {result.checks_passed}, "
@@ -77,14 +67,12 @@ def run(args: argparse.Namespace) -> int:
         HISTORY, PREDICT)
     predict_start = args.predict_start or predict_start
     predict_end = args.predict_end or predict_end
-    if predict_end < predict_start:
-        raise SystemExit(f"demo: --predict-end {predict_end} is before --predict-start "
-                         f"{predict_start}")
+    checked_range("demo", predict_start, predict_end)
     data = paths.recorded_data_dir()
     if os.environ.get("NBA_PIPELINE_SOURCE", "replay") == "replay" and not data.is_dir():
         raise SystemExit(f"demo: no recorded data at {data}. Put the shared data beside the "
                          "repo (../shared/data) or set NBA_PIPELINE_DATA_DIR to its folder.")
-    instance = _instance()
+    instance = local_instance()
     defs = build_definitions("local")
     home = paths.local_home()
     print(f"nba_pipeline demo: local profile, warehouse {home / 'warehouse.duckdb'}, "

@@ -20,6 +20,7 @@ from dagster import (
 from dagster._core.storage.partition_status_cache import AssetPartitionStatus
 
 from nba_pipeline.checks.freshness import deadline_for
+from nba_pipeline.commands.instance import checked_range, local_instance
 from nba_pipeline.health import AssetFacts, CheckRun, dates, render, summarize, to_json
 
 PAGE = 1000
@@ -35,9 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from nba_pipeline.definitions import build_definitions
 
-    if args.end < args.start:
-        raise SystemExit("--end is before --start")
-    with DagsterInstance.get() as instance:
+    checked_range("health", args.start, args.end)
+    with local_instance() as instance:
         facts = read_facts(instance, build_definitions(), args.start, args.end)
     report = summarize(facts, args.start, args.end)
     print(json.dumps(to_json(report, args.start, args.end), indent=1) if args.json  # noqa: T201

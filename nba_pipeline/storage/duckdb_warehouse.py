@@ -22,13 +22,13 @@ import random
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
 from dagster import InputContext, OutputContext
 from dagster._core.storage.db_io_manager import DbIOManager, DbTypeHandler, TableSlice
-from dagster._utils.backoff import backoff
 from dagster_duckdb import DuckDBIOManager
 from dagster_duckdb.io_manager import DuckDbClient, _get_cleanup_statement
 from dagster_duckdb_pandas import DuckDBPandasTypeHandler
@@ -54,6 +54,26 @@ def _lock_delays() -> Iterator[float]:
     while True:
         yield delay * random.uniform(0.5, 1.0)
         delay = min(LOCK_MAX_DELAY_S, delay * 2)
+
+
+def is_lock_error(exc: Exception) -> bool:
+    """Another process holds the file's write lock (the only error worth waiting out)."""
+    return "lock" in str(exc).lower()
+
+
+def connect_waiting_for_lock(database: str, config: dict[str, Any]
+                             ) -> duckdb.DuckDBPyConnection:
+    """Connect, waiting out another writer's lock (LOCK_RETRIES capped delays, ~10 minutes);
+    any other error (a missing folder, a corrupt file) raises at once with its cause."""
+    delays = _lock_delays()
+    for attempt in range(LOCK_RETRIES + 1):
+        try:
+            return duckdb.connect(database=database, read_only=False, config=config)
+        except (RuntimeError, duckdb.IOException) as exc:
+            if not is_lock_error(exc) or attempt == LOCK_RETRIES:
+                raise
+            time.sleep(next(delays))
+    raise AssertionError("unreachable")
 
 
 def retry_conflicts(fn: Callable[[], T]) -> T:
@@ -139,15 +159,11 @@ class WarehouseDuckDbClient(DuckDbClient):
     @contextmanager
     def connect(context: Any, _: Any) -> Iterator[duckdb.DuckDBPyConnection]:
         config = context.resource_config or {}
-        conn = backoff(
-            fn=duckdb.connect,
-            retry_on=(RuntimeError, duckdb.IOException),
-            kwargs={"database": config["database"], "read_only": False,
-                    "config": {"custom_user_agent": "dagster",
-                               **(config.get("connection_config") or {})}},
-            max_retries=LOCK_RETRIES,
-            delay_generator=_lock_delays(),
-        )
+        database = config["database"]
+        if database != ":memory:" and not database.startswith("md:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        conn = connect_waiting_for_lock(
+            database, {"custom_user_agent": "dagster", **(config.get("connection_config") or {})})
         try:
             yield conn
         finally:
