@@ -59,8 +59,8 @@ def test_box_score_and_odds_spellings_meet():
         assert player_lookup(nba_name) in box_lookups
     odds_names = pd.Series(lines["player"].unique())
     met = player_lookup_series(odds_names).isin(box_lookups)
-    # 350 distinct book spellings; the rest are reversed or initial-only names the
-    # unknown-player check flags for a person to alias.
+    # 350 distinct book spellings; the rest are reversed or initial-only names that
+    # match_line_names resolves per game (tests below and domain/test_analytics.py).
     assert met.mean() >= 0.95, list(odds_names[~met])
 
 
