@@ -140,12 +140,15 @@ def match_line_names(names: pd.DataFrame, candidates: pd.DataFrame,
         return pd.DataFrame(columns=MATCH_COLUMNS)
     cands = candidates.assign(game_date=pd.to_datetime(candidates["game_date"]),
                               team_abbr=candidates["team_abbr"].astype(str),
-                              player_lookup=candidates["player_lookup"].astype(str))
-    cands = cands.drop_duplicates(["game_date", "team_abbr", "player_lookup"])
+                              player_lookup=candidates["player_lookup"].astype(str),
+                              player_name=candidates["player_name"].fillna("").astype(str))
+    cands = cands[cands["game_date"].isin(set(unknown["game_date"]))].drop_duplicates(
+        ["game_date", "team_abbr", "player_lookup"])
+    tokens = {n: name_tokens(n) for n in pd.unique(cands["player_name"])}
     by_side: dict[tuple[pd.Timestamp, str], list[tuple[str, str, list[str]]]] = {}
     for r in cands.itertuples(index=False):
         by_side.setdefault((r.game_date, r.team_abbr), []).append(
-            (r.player_lookup, r.player_name, name_tokens(r.player_name)))
+            (r.player_lookup, r.player_name, tokens[r.player_name]))
     rows = []
     for r in unknown.itertuples(index=False):
         line = name_tokens(r.player_name)
