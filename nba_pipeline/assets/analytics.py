@@ -88,13 +88,14 @@ def upcoming_player_game_context(context: AssetExecutionContext, schedule: pd.Da
                                  recent_games: pd.DataFrame,
                                  player_prop_lines: pd.DataFrame) -> Iterator:
     start, end = partition_window(context)
-    frame = analytics.upcoming_player_game_context(in_window(schedule, start, end), recent_games,
-                                                   player_prop_lines)
+    frame, name_matches = analytics.context_with_line_names(
+        in_window(schedule, start, end), recent_games, player_prop_lines)
     frame = table_frame(frame, CONTEXT)
     yield Output(frame, metadata={"expected_players": len(frame),
                                   "with_line": int(frame["has_line"].sum())})
     yield from evaluate(table_key(CONTEXT), CONTEXT_CHECKS, frame, window_label(context),
-                        {"player_prop_lines": player_prop_lines})
+                        {"player_prop_lines": player_prop_lines,
+                         "line_name_matches": name_matches})
 
 
 analytics_assets = [player_game_summary, team_offense_game_summary, team_defense_game_summary,

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from nba_pipeline.checks.framework import Check, Outcome, duplicate_keys, sample
-from nba_pipeline.domain.players import is_normalized
+from nba_pipeline.domain.players import MATCH_COLUMNS, is_normalized
 
 # Team totals that must equal the sum over the team's player rows.
 SUMMED_STATS = ["points", "fgm", "fga", "fg3m", "fg3a", "ftm", "fta", "oreb", "dreb", "ast",
@@ -48,23 +48,56 @@ def _team_totals_match_players(frame: pd.DataFrame,
 
 
 def _line_players_known(frame: pd.DataFrame, inputs: Mapping[str, pd.DataFrame]) -> Outcome:
-    """Players the books priced whose lookup matches no expected player with box-score history.
+    """Players the books priced who match no expected player with box-score history.
 
-    Usually a spelling the name registry does not know yet (`Murray Dejounte`); their lines are
-    dropped from features and predictions until an alias is added in domain/players.py.
+    A spelling no box score knows is matched by the asset among the expected players of its game
+    (`line_name_matches`, domain/players.py `match_line_names`); every such auto-match is listed
+    so a person can see it, and every name still unmatched fails the check with its reason. An
+    alias in domain/players.py fixes a wrong or missing match.
     """
     lines = inputs.get("player_prop_lines", pd.DataFrame())
+    matches = inputs.get("line_name_matches", pd.DataFrame(columns=MATCH_COLUMNS))
     if lines.empty:
-        return Outcome(True, {"line_players": 0, "unknown_players": 0})
+        return Outcome(True, {"line_players": 0, "unknown_players": 0, "auto_matched": 0,
+                              "auto_matched_names": [], "unknown_names": []})
+    matches = matches.assign(game_date=pd.to_datetime(matches["game_date"]))
     priced = lines[["game_date", "player_lookup", "player_name"]].drop_duplicates(
         ["game_date", "player_lookup"]).assign(game_date=lambda f: pd.to_datetime(f["game_date"]))
+    auto = matches[matches["rule"].notna()]
+    to = auto.drop_duplicates(["game_date", "line_lookup"]).rename(
+        columns={"line_lookup": "player_lookup", "player_lookup": "_to"})[
+        ["game_date", "player_lookup", "_to"]]
+    priced = priced.merge(to, on=["game_date", "player_lookup"], how="left")
+    priced["_resolved"] = priced["_to"].fillna(priced["player_lookup"])
     known = frame[["game_date", "player_lookup"]].assign(
-        game_date=lambda f: pd.to_datetime(f["game_date"]), _known=True)
-    merged = priced.merge(known.drop_duplicates(), on=["game_date", "player_lookup"], how="left")
+        game_date=lambda f: pd.to_datetime(f["game_date"]), _known=True).rename(
+        columns={"player_lookup": "_resolved"}).drop_duplicates()
+    merged = priced.merge(known, on=["game_date", "_resolved"], how="left")
     unknown = merged[merged["_known"].isna()].sort_values(["game_date", "player_lookup"])
+    why = matches[matches["rule"].isna()].drop_duplicates(["game_date", "line_lookup"])[
+        ["game_date", "line_lookup", "reason"]].rename(columns={"line_lookup": "player_lookup"})
+    unknown = unknown.merge(why, on=["game_date", "player_lookup"], how="left")
+    unknown["reason"] = unknown["reason"].fillna(
+        "known player not expected (no game for this team in the roster window)")
     return Outcome(len(unknown) == 0, {
         "line_players": len(priced), "unknown_players": len(unknown),
-        "sample": sample(unknown, ["game_date", "player_lookup", "player_name"], 30)})
+        "auto_matched": int(len(auto.drop_duplicates(["game_date", "line_lookup"]))),
+        "auto_matched_names": _by_name(auto.rename(columns={"player_name": "nba_name"}),
+                                       ["line_name", "nba_name", "team_abbr", "rule"]),
+        "unknown_names": _by_name(unknown.rename(columns={"player_name": "line_name"}),
+                                  ["line_name", "reason"]),
+        "sample": sample(unknown, ["game_date", "player_lookup", "player_name", "reason"], 30)})
+
+
+def _by_name(rows: pd.DataFrame, keys: list[str]) -> list[dict[str, str | int]]:
+    """One entry per name (and match), with every date it occurred: short enough to list all."""
+    if rows.empty:
+        return []
+    rows = rows.assign(_date=pd.to_datetime(rows["game_date"]).dt.strftime("%Y-%m-%d"))
+    grouped = rows.fillna({k: "" for k in keys}).groupby(keys, sort=True)["_date"]
+    return [{**dict(zip(keys, (str(k) for k in key), strict=True)),
+             "games": int(len(dates)), "dates": ", ".join(sorted(set(dates)))}
+            for key, dates in grouped]
 
 
 PLAYER_GAME_SUMMARY_CHECKS = [
@@ -96,6 +129,7 @@ CONTEXT_CHECKS = [
           threshold="0 duplicate rows"),
     Check("line_players_known",
           "Warns when a player with a points line matches no expected player with recent "
-          "box-score history (name missing from the registry); 0 unknown expected.",
+          "box-score history, after a spelling no box score knows was matched to the one "
+          "expected player of its game it fits (every auto-match listed); 0 unknown expected.",
           _line_players_known, warn=True, threshold="0 unknown players (warning)"),
 ]

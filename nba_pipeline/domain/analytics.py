@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from nba_pipeline.domain.matchups import matchup_sides
+from nba_pipeline.domain.players import MATCH_COLUMNS, match_line_names
 
 EASTERN = "America/New_York"
 COUNT_COLUMNS = ["points", "fgm", "fga", "fg3m", "fg3a", "ftm", "fta", "oreb", "dreb", "reb",
@@ -72,6 +73,39 @@ def consensus_lines(lines: pd.DataFrame) -> pd.DataFrame:
     return out[cols]
 
 
+def resolve_line_names(lines: pd.DataFrame, candidates: pd.DataFrame, known: set[str],
+                       dates: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Lines whose spelling meets no known player take the lookup of the one player it matches.
+
+    Done on the raw lines, before the consensus, so a book's other spelling adds to the same
+    player's consensus instead of making a second row. `candidates` are the players of the date
+    (box-score rows or expected players); `dates` limits the matching to the dates being built.
+    Returns the lines and `match_line_names`' report (every unknown name, matched or not).
+    """
+    if lines.empty:
+        return lines, pd.DataFrame(columns=MATCH_COLUMNS)
+    names = lines[["player_lookup", "player_name", "home_team_abbr", "away_team_abbr"]].assign(
+        game_date=eastern_game_date(lines).to_numpy(),
+        player_lookup=lines["player_lookup"].astype(str))
+    wanted = names if dates is None else names[names["game_date"].isin(
+        pd.to_datetime(pd.Series(dates)).astype("datetime64[ns]"))]
+    matches = match_line_names(wanted, candidates, known)
+    hit = matches[matches["rule"].notna()]
+    if hit.empty:
+        return lines, matches
+    keys = ["game_date", "player_lookup", "home_team_abbr", "away_team_abbr"]
+    to = hit.rename(columns={"player_lookup": "_to"}).rename(
+        columns={"line_lookup": "player_lookup"})[[*keys, "_to"]].assign(
+        game_date=lambda f: pd.to_datetime(f["game_date"]).astype("datetime64[ns]"))
+    mapped = names[keys].assign(
+        game_date=pd.to_datetime(names["game_date"]).astype("datetime64[ns]")).merge(
+        to, on=keys, how="left")["_to"].to_numpy()
+    out = lines.copy()
+    out["player_lookup"] = pd.Series(np.where(pd.isna(mapped), names["player_lookup"], mapped),
+                                     index=lines.index).astype(lines["player_lookup"].dtype)
+    return out, matches
+
+
 def _ratio(num: pd.Series | np.ndarray, den: pd.Series | np.ndarray) -> np.ndarray:
     num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -119,6 +153,10 @@ def player_game_summary(box: pd.DataFrame, lines: pd.DataFrame, start: pd.Timest
     cur["is_home"], cur["opponent_abbr"] = matchup_sides(cur["team_abbr"], cur["matchup"])
     cur["starter_flag"] = pd.Series(pd.NA, index=cur.index, dtype="boolean")
 
+    # Candidates for a spelling no box score knows: the players of that date's box scores.
+    lines, _ = resolve_line_names(lines, cur[["game_date", "team_abbr", "player_lookup",
+                                              "player_name"]],
+                                  set(box["player_lookup"].astype(str)), cur["game_date"].unique())
     cons = consensus_lines(lines)
     cons = cons.assign(game_date=pd.to_datetime(cons["game_date"]).astype("datetime64[ns]"))
     cur = cur.merge(cons[["game_date", "player_lookup", "points_line", "line_books",
@@ -196,6 +234,14 @@ CONTEXT_COLUMNS = ["game_date", "game_id", "player_lookup", "player_id", "player
 def upcoming_player_game_context(schedule: pd.DataFrame, recent: pd.DataFrame,
                                  lines: pd.DataFrame, recent_games: int = 10,
                                  lookback_days: int = ROSTER_LOOKBACK_DAYS) -> pd.DataFrame:
+    """Who is expected to play each scheduled game (see `context_with_line_names`)."""
+    return context_with_line_names(schedule, recent, lines, recent_games, lookback_days)[0]
+
+
+def context_with_line_names(schedule: pd.DataFrame, recent: pd.DataFrame,
+                            lines: pd.DataFrame, recent_games: int = 10,
+                            lookback_days: int = ROSTER_LOOKBACK_DAYS,
+                            ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Who is expected to play each scheduled game, from data available before tip-off.
 
     A player is expected for a team on date D when his latest game before D was for that team
@@ -203,10 +249,11 @@ def upcoming_player_game_context(schedule: pd.DataFrame, recent: pd.DataFrame,
     included whenever his latest team plays on D. Only games in the `lookback_days` before D
     count (what the asset loads), so a range pass and a day's run agree. `recent` holds
     player_game_summary rows (any dates; only those before each D are used). One vectorized pass
-    over all dates.
+    over all dates. A line spelling no recent box score knows is matched among the expected
+    players of its game (`resolve_line_names`); the second frame reports every such name.
     """
     if schedule.empty or recent.empty:
-        return pd.DataFrame(columns=CONTEXT_COLUMNS)
+        return pd.DataFrame(columns=CONTEXT_COLUMNS), pd.DataFrame(columns=MATCH_COLUMNS)
     schedule = schedule.assign(
         game_date=pd.to_datetime(schedule["game_date"]).astype("datetime64[ns]"))
     sides = pd.concat([
@@ -244,6 +291,11 @@ def upcoming_player_game_context(schedule: pd.DataFrame, recent: pd.DataFrame,
     cand = cand[(cand["game_date"] < cand["as_of"])
                 & (cand["next_game_date"].isna() | (cand["next_game_date"] >= cand["as_of"]))]
     expected = cand[["as_of", *latest_cols]]
+    expected = expected[expected["game_date"]
+                        >= expected["as_of"] - pd.Timedelta(days=lookback_days)]
+    lines, name_matches = resolve_line_names(
+        lines, expected[["as_of", "team_abbr", "player_lookup", "player_name"]].rename(
+            columns={"as_of": "game_date"}), set(games["player_lookup"]), sides["game_date"])
 
     # With a line: the player's latest game before D, whatever the team's recent games were.
     cons = consensus_lines(lines)
@@ -274,7 +326,7 @@ def upcoming_player_game_context(schedule: pd.DataFrame, recent: pd.DataFrame,
     day["has_line"] = day["points_line"].notna()
     day["days_since_last_game"] = (day["game_date"] - day["last_game_date"]).dt.days
     return day.sort_values(["game_date", "game_id", "team_abbr", "player_lookup"],
-                           kind="stable").reset_index(drop=True)[CONTEXT_COLUMNS]
+                           kind="stable").reset_index(drop=True)[CONTEXT_COLUMNS], name_matches
 
 
 def _count_before(team_games: pd.DataFrame, sides: pd.DataFrame) -> np.ndarray:

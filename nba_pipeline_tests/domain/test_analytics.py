@@ -159,3 +159,27 @@ def test_context_ignores_games_on_or_after_its_date(raw: dict[str, pd.DataFrame]
                                                     raw["lines"])
     with_future = analytics.upcoming_player_game_context(day, pgs, raw["lines"])
     pd.testing.assert_frame_equal(before, with_future)
+
+
+def test_a_books_other_spelling_joins_the_players_consensus(raw: dict[str, pd.DataFrame],
+                                                            pgs: pd.DataFrame) -> None:
+    """On 2024-03-05 one book lists `K. Caldwell-Pope` and `Caldwell Pope Kentavious`; both are
+    Kentavious Caldwell-Pope of DEN, so his box-score and context rows count that book too."""
+    day = pd.Timestamp("2024-03-05")
+    lines = raw["lines"].assign(et=analytics.eastern_game_date(raw["lines"]))
+    kcp = lines[(lines["et"] == day) & lines["player_name"].isin(
+        ["Kentavious Caldwell-Pope", "K. Caldwell-Pope", "Caldwell Pope Kentavious"])]
+    odd = set(kcp.loc[kcp["player_name"] != "Kentavious Caldwell-Pope", "bookmaker"])
+    assert odd and not odd & set(kcp.loc[kcp["player_name"] == "Kentavious Caldwell-Pope",
+                                          "bookmaker"])
+    row = pgs[(pgs["game_date"] == day) & (pgs["player_lookup"] == "kentaviouscaldwellpope")]
+    assert row["line_books"].tolist() == [kcp["bookmaker"].nunique()]
+    context, matches = analytics.context_with_line_names(
+        raw["schedule"][pd.to_datetime(raw["schedule"]["game_date"]) == day], pgs, raw["lines"])
+    ctx = context[context["player_lookup"] == "kentaviouscaldwellpope"]
+    assert ctx["line_books"].tolist() == [kcp["bookmaker"].nunique()]
+    assert set(matches.loc[matches["player_lookup"] == "kentaviouscaldwellpope", "rule"]) == {
+        "reordered", "first_name"}
+    # No spelling the box scores know was re-matched, and none of the day was left unmatched.
+    assert not matches["line_lookup"].isin(pgs["player_lookup"]).any()
+    assert matches["rule"].notna().all()
