@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from dagster import DailyPartitionsDefinition, TimeWindowPartitionMapping
 
-GAME_DATE_START = "2021-10-19"
-GAME_DATE_TIMEZONE = "America/New_York"
+from nba_pipeline.constants import EASTERN, GAME_DATE_START, GAME_DATE_TIMEZONE
 
 # end_offset=1: today's partition exists (predictions are made before today's games).
 daily_partitions = DailyPartitionsDefinition(
@@ -41,8 +39,7 @@ class InvalidRangeError(ValueError):
 
 def last_partition_date(now: datetime | None = None) -> date:
     """The newest partition that exists: today in US/Eastern (daily partitions, end_offset=1)."""
-    now = now or datetime.now(ZoneInfo(GAME_DATE_TIMEZONE))
-    return now.astimezone(ZoneInfo(GAME_DATE_TIMEZONE)).date()
+    return (now or datetime.now(EASTERN)).astimezone(EASTERN).date()
 
 
 def validate_range(start: date, end: date, now: datetime | None = None) -> None:

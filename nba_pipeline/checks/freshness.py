@@ -20,13 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from dagster import AssetKey, AssetsDefinition, AssetSpec, FreshnessPolicy, apply_freshness_policy
 
-from nba_pipeline.partitions import GAME_DATE_TIMEZONE
+from nba_pipeline.constants import EASTERN, GAME_DATE_TIMEZONE
 
-EASTERN = ZoneInfo(GAME_DATE_TIMEZONE)
 PREDICTIONS_DEADLINE_ENV = "NBA_PIPELINE_PREDICTIONS_DEADLINE"
 DEFAULT_PREDICTIONS_DEADLINE = "10:00"
 # A materialization older than this before the deadline belongs to an earlier day.

@@ -9,14 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from nba_pipeline.constants import EASTERN
 from nba_pipeline.domain.matchups import matchup_sides
 from nba_pipeline.domain.players import MATCH_COLUMNS, match_line_names
 
-EASTERN = "America/New_York"
 COUNT_COLUMNS = ["points", "fgm", "fga", "fg3m", "fg3a", "ftm", "fta", "oreb", "dreb", "reb",
                  "ast", "stl", "blk", "tov"]
-# leaguegamelog carries no START_POSITION, so the flag stays NULL for that source (docs/model.md).
-STARTER_FLAG_SOURCES: frozenset[str] = frozenset()
 
 
 def implied_probability(american: pd.Series) -> pd.Series:

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from nba_pipeline.constants import EASTERN
 from nba_pipeline.domain.players import player_lookup_series
 from nba_pipeline.domain.teams import BY_TRICODE
 from nba_pipeline.sources.payloads import (
@@ -28,7 +28,6 @@ from nba_pipeline.sources.payloads import (
     validate_payload,
 )
 
-EASTERN = ZoneInfo("America/New_York")
 # ESPN abbreviations that differ from nba.com tricodes.
 ESPN_TRICODES = {"GS": "GSW", "NO": "NOP", "NY": "NYK", "SA": "SAS", "UTAH": "UTA",
                  "WSH": "WAS", "PHO": "PHX", "BRK": "BKN", "CHO": "CHA"}

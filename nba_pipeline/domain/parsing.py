@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import date
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from nba_pipeline.constants import EASTERN
 from nba_pipeline.domain.fallback_parsing import FALLBACK_PARSERS
 from nba_pipeline.domain.players import player_lookup_series
 from nba_pipeline.domain.teams import tricode_for_name
@@ -19,8 +19,6 @@ from nba_pipeline.sources.payloads import (
     SchedulePayload,
     validate_payload,
 )
-
-EASTERN = ZoneInfo("America/New_York")
 
 Parser = Callable[[bytes, date, str], pd.DataFrame]
 # nba.com game id digit 3: 2 regular season, 4 playoffs, 5 play-in. Preseason (1), All-Star (3)

@@ -48,14 +48,9 @@ PLAYER_FEATURES = (
 )
 
 
-def season_of(game_date: pd.Timestamp) -> str:
-    """NBA season label ('2023-24') for a date; seasons turn over in August."""
-    start = game_date.year if game_date.month >= 8 else game_date.year - 1
-    return f"{start}-{str(start + 1)[-2:]}"
-
-
 def season_start_year(dates: pd.Series) -> np.ndarray:
-    """Vectorized season_of as the season's first calendar year (2023 for 2023-24)."""
+    """The NBA season of each date as its first calendar year (2023 for 2023-24; seasons turn
+    over in August)."""
     days = _days(dates).astype("datetime64[D]")
     year = days.astype("datetime64[Y]").astype(np.int64) + 1970
     month = days.astype("datetime64[M]").astype(np.int64) % 12 + 1

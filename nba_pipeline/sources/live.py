@@ -14,11 +14,11 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from dagster import get_dagster_logger
 from pydantic import Field
 
+from nba_pipeline.constants import EASTERN
 from nba_pipeline.sources.base import NbaDataSource, Payload, SourceUnavailableError
 from nba_pipeline.sources.clients import (
     BalldontlieClient,
@@ -30,7 +30,6 @@ from nba_pipeline.sources.clients import (
 from nba_pipeline.sources.clients.base import ApiKeyError
 from nba_pipeline.sources.http import HttpFetchError
 
-EASTERN = ZoneInfo("America/New_York")
 # Failures a fallback can cure; anything else (a bug) propagates unchanged.
 SOURCE_FAILURES = (HttpFetchError, RejectedPayload, ApiKeyError)
 

@@ -13,15 +13,14 @@ from datetime import date, datetime, time, timedelta, timezone
 from functools import cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from nba_pipeline import paths
+from nba_pipeline.constants import EASTERN
 from nba_pipeline.domain.matchups import matchup_sides
 from nba_pipeline.domain.teams import BY_TRICODE, tricode_for_name
 
-EASTERN = ZoneInfo("America/New_York")
 BOX_SCORE_GLOB = "box_scores/player_logs_*.csv.gz"
 TEAM_LOG_GLOB = "team_game_logs/*.csv.gz"
 POINTS_LINES_GLOB = "prop_lines/oddsapi_props_player_points_*.csv.gz"

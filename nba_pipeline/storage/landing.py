@@ -380,9 +380,6 @@ class LocalLandingStore(LandingStore):
         stat = self._path(key).stat()
         return f"{stat.st_mtime_ns}-{stat.st_size}"
 
-    def modified_ns(self, key: str) -> int:
-        return self._path(key).stat().st_mtime_ns
-
 
 def _plain_dir(base: Path, folder: str) -> bool:
     """`folder` (relative to `base`) exists and no part of it is a symbolic link."""

@@ -98,10 +98,6 @@ def table_schema(name: str) -> TableSchema:
         raise KeyError(f"No DDL for table {name!r} in {paths.sql_dir()}") from None
 
 
-def empty_frame(name: str) -> pd.DataFrame:
-    return conform(pd.DataFrame(), name, allow_missing=True)
-
-
 def conform(frame: pd.DataFrame, name: str, *, allow_missing: bool = False) -> pd.DataFrame:
     """Return `frame` with exactly the table's columns, in order, cast to the table's types.
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import time
 from datetime import date, datetime
 from typing import ClassVar
-from zoneinfo import ZoneInfo
 
 from pydantic import Field, PrivateAttr
 
+from nba_pipeline.constants import EASTERN
 from nba_pipeline.domain.fallback_parsing import season_label as season_for
 from nba_pipeline.sources.base import Payload
 from nba_pipeline.sources.clients.base import ApiClient, RejectedPayload, url_from_env
@@ -24,10 +24,8 @@ from nba_pipeline.sources.payloads import (
     LeagueGameLogPayload,
     PayloadError,
     SchedulePayload,
-    ScoreboardV3Payload,
 )
 
-EASTERN = ZoneInfo("America/New_York")
 STATS_HEADERS = {
     "User-Agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
                   "(KHTML, like Gecko) Chrome/124.0 Safari/537.36",
@@ -120,13 +118,4 @@ class NbaComClient(ApiClient):
                 self.SOURCE, "boxscoretraditionalv3", game_date, rejected.landing_key,
                 f"field 'boxScoreTraditional.gameId' is {model.box_score.game_id}, "
                 f"asked for {game_id}"))
-        return payload
-
-    def scoreboard_v3(self, game_date: date, fetched_at: datetime) -> Payload:
-        """stats.nba.com scoreboardv3 for one date (game ids, status, scores)."""
-        url = self.url("stats/scoreboardv3",
-                       {"GameDate": game_date.isoformat(), "LeagueID": "00"})
-        payload = self.get_payload(url, "scoreboardv3", game_date, fetched_at,
-                                   "scoreboardv3.json")
-        self.validate(payload, ScoreboardV3Payload)
         return payload

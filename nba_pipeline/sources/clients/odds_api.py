@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from typing import ClassVar, Literal
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
+from nba_pipeline.constants import EASTERN
 from nba_pipeline.sources.base import Payload
 from nba_pipeline.sources.clients.base import ApiClient, env_secret, url_from_env
 from nba_pipeline.sources.http import HttpPolicy, Response
@@ -29,7 +29,6 @@ from nba_pipeline.sources.payloads import (
 )
 
 API_KEY_ENV = "ODDS_API_KEY"
-EASTERN = ZoneInfo("America/New_York")
 SPORT = "basketball_nba"
 QUOTA_HEADERS = ("x-requests-remaining", "x-requests-used", "x-requests-last")
 

@@ -1,0 +1,11 @@
+"""Facts of the NBA calendar every layer shares, in one Dagster-free place."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+# A game date is the US/Eastern calendar day of tip-off (partitions, schedules, parsers).
+GAME_DATE_TIMEZONE = "America/New_York"
+EASTERN = ZoneInfo(GAME_DATE_TIMEZONE)
+# The first game date with data (2021-22 opening night): the partitions start here.
+GAME_DATE_START = "2021-10-19"
