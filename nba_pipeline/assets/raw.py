@@ -59,8 +59,10 @@ def parse_window(context: AssetExecutionContext, store: LandingStore,
                  ) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """Parse the chosen landed fetch of each date; fail naming every bad day, write nothing.
 
-    Returns the rows and what was passed over (`landing_skipped`: stray, nested, linked or
-    future-dated entries; `partial_fetches`), for the materialization's metadata: never fatal.
+    Returns the rows as parsed (each asset conforms them once, through `table_frame`, so the
+    schema check sees them as produced) and what was passed over (`landing_skipped`: stray,
+    nested, linked or future-dated entries; `partial_fetches`), for the materialization's
+    metadata: never fatal.
     """
     frames: list[pd.DataFrame] = []
     errors: list[PayloadError] = []
@@ -87,8 +89,7 @@ def parse_window(context: AssetExecutionContext, store: LandingStore,
         context.log.warning(f"{table}: {line}")
     context.log.info(f"parsed {files} landed file(s) for {table} ({window_label(context)})")
     frames = [f for f in frames if len(f)]
-    frame = table_frame(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(), table)
-    return frame, report
+    return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), report
 
 
 def _rank(fetch: Fetch) -> tuple[bool, str]:
@@ -113,7 +114,8 @@ def schedule_source(context: AssetExecutionContext, store: LandingStore) -> pd.D
 @warehouse_asset(SCHEDULE, group="raw", deps=[nba_schedule_payloads],
                  check_specs=specs(table_key(SCHEDULE), SCHEDULE_CHECKS))
 def schedule(context: AssetExecutionContext, landing_store: LandingStore) -> Iterator:
-    frame, report = parse_window(context, landing_store, SCHEDULE_ENDPOINTS, SCHEDULE)
+    parsed, report = parse_window(context, landing_store, SCHEDULE_ENDPOINTS, SCHEDULE)
+    frame = table_frame(parsed, SCHEDULE)
     yield Output(frame, metadata={"games": len(frame), **report})
     yield from evaluate(table_key(SCHEDULE), SCHEDULE_CHECKS, frame, window_label(context))
 
@@ -139,7 +141,8 @@ def player_boxscores(context: AssetExecutionContext, landing_store: LandingStore
 @warehouse_asset(PROP_LINES, group="raw", deps=[odds_player_points_payloads],
                  check_specs=specs(table_key(PROP_LINES), PROP_LINE_CHECKS))
 def player_prop_lines(context: AssetExecutionContext, landing_store: LandingStore) -> Iterator:
-    frame, report = parse_window(context, landing_store, PROP_LINE_ENDPOINTS, PROP_LINES)
+    parsed, report = parse_window(context, landing_store, PROP_LINE_ENDPOINTS, PROP_LINES)
+    frame = table_frame(parsed, PROP_LINES)
     yield Output(frame, metadata={"lines": len(frame),
                                   "players": int(frame["player_lookup"].nunique()), **report})
     yield from evaluate(table_key(PROP_LINES), PROP_LINE_CHECKS, frame, window_label(context))

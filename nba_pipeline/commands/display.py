@@ -35,7 +35,7 @@ def cell(value: Any, spec: str = "", width: int = 0) -> str:
         text = MISSING
     elif isinstance(value, (bool, np.bool_)):
         text = "yes" if value else "no"
-    elif isinstance(value, (datetime, pd.Timestamp)):
+    elif isinstance(value, datetime):  # pd.Timestamp included
         text = value.strftime("%Y-%m-%d %H:%M") if spec == "" else format(value, spec)
     elif isinstance(value, date):
         text = value.isoformat() if spec == "" else format(value, spec)
