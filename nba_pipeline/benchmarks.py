@@ -165,7 +165,7 @@ def _vectorized_features(home: Path, first: date, end: date) -> tuple[Any, float
     does: one query per input table over the whole window, then build_feature_rows."""
     import pandas as pd
 
-    from nba_pipeline.assets.features import PLAYER_HISTORY_DAYS, TEAM_HISTORY_DAYS
+    from nba_pipeline.defs.precompute.assets import PLAYER_HISTORY_DAYS, TEAM_HISTORY_DAYS
     from nba_pipeline.features.feature_store import build_feature_rows
 
     started = time.perf_counter()
@@ -193,7 +193,7 @@ def _naive_features(home: Path, day: date, limit: int | None) -> tuple[Any, floa
     are read once (the legacy cost was the per-player queries, which this reproduces)."""
     import pandas as pd
 
-    from nba_pipeline.assets.features import PLAYER_HISTORY_DAYS, TEAM_HISTORY_DAYS
+    from nba_pipeline.defs.precompute.assets import PLAYER_HISTORY_DAYS, TEAM_HISTORY_DAYS
     from nba_pipeline.features.feature_store import build_feature_rows
 
     started = time.perf_counter()

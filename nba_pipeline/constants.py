@@ -9,3 +9,6 @@ GAME_DATE_TIMEZONE = "America/New_York"
 EASTERN = ZoneInfo(GAME_DATE_TIMEZONE)
 # The first game date with data (2021-22 opening night): the partitions start here.
 GAME_DATE_START = "2021-10-19"
+# Run tag naming what launched a run (a schedule's name, "landing_sensor", "automation",
+# "backfill"), read by the alerts, `health` and the benchmarks.
+TRIGGER_TAG = "nba_pipeline/trigger"

@@ -1,43 +1,59 @@
-"""The one place that assembles Definitions, for the profile in NBA_PIPELINE_PROFILE."""
+"""The one place that assembles Definitions: the defs/ folder plus the profile's resources.
+
+Every asset, check, job, schedule and sensor lives in `nba_pipeline/defs/<phase>/` and is found
+there by Dagster's autoloading (`dg list defs` shows the same set). This module adds what is
+decided centrally: the automation policy and freshness deadlines from tables.py, and the
+resources of the profile in NBA_PIPELINE_PROFILE (profiles.py).
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from dagster import Definitions, define_asset_job
+from dagster import (
+    AssetSpec,
+    ComponentTree,
+    Definitions,
+    definitions,
+    with_source_code_references,
+)
 
-from nba_pipeline import automation
-from nba_pipeline.assets.analytics import analytics_assets
-from nba_pipeline.assets.features import feature_assets
-from nba_pipeline.assets.landing import landing_assets
-from nba_pipeline.assets.predictions import prediction_assets
-from nba_pipeline.assets.publishing import publishing_assets
-from nba_pipeline.assets.raw import raw_assets
-from nba_pipeline.checks.freshness import with_freshness
-from nba_pipeline.partitions import daily_partitions
+from nba_pipeline import defs as defs_package
+from nba_pipeline.lib.automation import with_automation
+from nba_pipeline.lib.freshness import with_freshness
 from nba_pipeline.profiles import resources_for
 
-ALL_ASSETS = [*landing_assets, *raw_assets, *analytics_assets, *feature_assets,
-              *prediction_assets, *publishing_assets]
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
-# The main job: every asset for a game date, landing to published predictions.
-daily_pipeline_job = define_asset_job(
-    "daily_pipeline", selection="*", partitions_def=daily_partitions,
-    description="Every asset for a game date: landing -> raw -> analytics -> features -> "
-    "predictions -> grading -> publishing.",
-)
+
+def load_defs_folder() -> Definitions:
+    """Everything defined under nba_pipeline/defs/, as `load_from_defs_folder` loads it.
+
+    The tree is built from the package itself (not from pyproject.toml's [tool.dg]), so an
+    installed wheel, which has no pyproject.toml, loads the same definitions.
+    """
+    return ComponentTree.from_module(defs_module=defs_package,
+                                     project_root=PACKAGE_ROOT).build_defs()
+
+
+def _policies(spec: AssetSpec) -> AssetSpec:
+    return with_freshness(with_automation(spec))
 
 
 def build_definitions(profile: str | None = None, resources: dict[str, Any] | None = None
                       ) -> Definitions:
     """Definitions for `profile` (default: NBA_PIPELINE_PROFILE); `resources` overrides it."""
-    return Definitions(
-        assets=with_freshness(automation.with_automation(ALL_ASSETS)),
-        jobs=[daily_pipeline_job, *automation.jobs],
-        schedules=automation.schedules,
-        sensors=automation.sensors,
-        resources=resources if resources is not None else resources_for(profile),
+    loaded = load_defs_folder().map_asset_specs(func=_policies)
+    return Definitions.merge(
+        Definitions(assets=with_source_code_references(loaded.assets or []),
+                    asset_checks=loaded.asset_checks, jobs=loaded.jobs,
+                    schedules=loaded.schedules, sensors=loaded.sensors),
+        Definitions(resources=resources if resources is not None else resources_for(profile)),
     )
 
 
-defs = build_definitions()
+@definitions
+def defs() -> Definitions:
+    """The code location Dagster loads (`dagster dev`, `dg check defs`, workspace.yaml)."""
+    return build_definitions()

@@ -43,7 +43,7 @@ def test_unknown_profile_is_a_clear_error():
 def test_module_level_defs_loads():
     from nba_pipeline import definitions
 
-    Definitions.validate_loadable(definitions.defs)
+    Definitions.validate_loadable(definitions.defs())
 
 
 def graph_snapshot(defs: Definitions) -> dict:

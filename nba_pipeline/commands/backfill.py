@@ -23,11 +23,10 @@ from dagster import AssetKey, AssetSelection, DagsterInstance, Definitions
 from dagster._core.execution.backfill import PartitionBackfill
 
 from nba_pipeline.commands.instance import checked_range, local_instance
+from nba_pipeline.constants import TRIGGER_TAG
 from nba_pipeline.definitions import build_definitions
 from nba_pipeline.partitions import dates_between
 from nba_pipeline.runner import run_range
-
-TRIGGER_TAG = "nba_pipeline/trigger"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

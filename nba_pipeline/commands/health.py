@@ -19,9 +19,9 @@ from dagster import (
 )
 from dagster._core.storage.partition_status_cache import AssetPartitionStatus
 
-from nba_pipeline.checks.freshness import deadline_for
 from nba_pipeline.commands.instance import checked_range, local_instance
 from nba_pipeline.health import AssetFacts, CheckRun, dates, render, summarize, to_json
+from nba_pipeline.lib.freshness import deadline_for
 
 PAGE = 1000
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from dagster import AssetExecutionContext, DagsterInstance, asset, materialize
 
-from nba_pipeline.assets.common import WAREHOUSE_POOL
+from nba_pipeline.lib.warehouse_asset import WAREHOUSE_POOL
 from nba_pipeline.partitions import daily_partitions
 
 

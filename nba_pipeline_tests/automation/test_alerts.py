@@ -22,7 +22,7 @@ from dagster import (
     materialize,
 )
 
-from nba_pipeline.automation.alerts import check_failure_alert, run_failure_alert
+from nba_pipeline.defs.automation.alerts import check_failure_alert, run_failure_alert
 from nba_pipeline.partitions import daily_partitions
 from nba_pipeline.paths import instance_template
 

@@ -20,8 +20,8 @@ from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import (
     QueuedRunCoordinatorDaemon,
 )
 
-from nba_pipeline.assets.common import WAREHOUSE_POOL
 from nba_pipeline.definitions import build_definitions
+from nba_pipeline.lib.warehouse_asset import WAREHOUSE_POOL
 from nba_pipeline.paths import checkout_root, instance_template
 from nba_pipeline.profiles import local_resources
 

@@ -16,9 +16,24 @@ from dagster import (
     evaluate_automation_conditions,
 )
 
-from nba_pipeline.automation import conditions as c
 from nba_pipeline.definitions import build_definitions
+from nba_pipeline.lib import automation as c
+from nba_pipeline.lib.warehouse_asset import table_key as ak
 from nba_pipeline.profiles import local_resources
+from nba_pipeline.tables import (
+    ACCURACY,
+    BOXSCORES,
+    CONTEXT,
+    DAILY_PERFORMANCE,
+    FEATURES,
+    PGS,
+    POINTS_MODEL,
+    PREDICTIONS,
+    PUBLISHED,
+    SCHEDULE,
+    TEAM_DEFENSE,
+    TEAM_OFFENSE,
+)
 
 ET = ZoneInfo("America/New_York")
 RAW_LINES = AssetKey(["nba_raw", "player_prop_lines"])
@@ -74,61 +89,62 @@ def test_a_game_day_cascades_in_order_with_the_pre_tip_cron(day: Day):
     assert day.tick(datetime(2024, 3, 5, 20, 0, tzinfo=ET)) == {}  # first tick: baseline
 
     # Morning: 03-06's partition exists; the schedule and lines land and are parsed.
-    day.materialize([(c.RAW_SCHEDULE, "2024-03-06"), (RAW_LINES, "2024-03-06")])
+    day.materialize([(ak(SCHEDULE), "2024-03-06"), (RAW_LINES, "2024-03-06")])
     morning = day.tick(datetime(2024, 3, 6, 9, 0, tzinfo=ET))
-    assert morning == {k(a): {"2024-03-06"} for a in
-                       (c.CONTEXT, c.FEATURES, c.POINTS_MODEL, c.PREDICTIONS, c.PUBLISHED)}
+    assert morning == {t.user_string: {"2024-03-06"} for t in
+                       (CONTEXT, FEATURES, POINTS_MODEL, PREDICTIONS, PUBLISHED)}
     # No box scores yet: nothing built from actuals, no grading.
-    assert k(c.PGS) not in morning and k(c.ACCURACY) not in morning
+    assert PGS.user_string not in morning and ACCURACY.user_string not in morning
     day.materialize(morning)
     assert day.tick(datetime(2024, 3, 6, 9, 1, tzinfo=ET)) == {}  # handled: not requested twice
 
     # 17:00 ET pre-tip cron: today's predictions refreshed (and republished in the same run).
     assert day.tick(datetime(2024, 3, 6, 16, 59, tzinfo=ET)) == {}
     pre_tip = day.tick(datetime(2024, 3, 6, 17, 1, tzinfo=ET))
-    assert pre_tip == {k(c.PREDICTIONS): {"2024-03-06"}, k(c.PUBLISHED): {"2024-03-06"}}
+    assert pre_tip == {t.user_string: {"2024-03-06"} for t in (PREDICTIONS, PUBLISHED)}
     day.materialize(pre_tip)
     assert day.tick(datetime(2024, 3, 6, 17, 2, tzinfo=ET)) == {}
 
     # After the games: box scores land -> analytics and grading for 03-06. 03-07's partition now
     # exists but its schedule has not landed, so nothing for 03-07 is requested (#34094).
-    day.materialize([(c.RAW_BOXSCORES, "2024-03-06")])
+    day.materialize([(ak(BOXSCORES), "2024-03-06")])
     night = day.tick(datetime(2024, 3, 7, 3, 0, tzinfo=ET))
-    assert night == {k(a): {"2024-03-06"} for a in
-                     (c.PGS, c.TEAM_OFFENSE, c.TEAM_DEFENSE, c.ACCURACY, c.DAILY_PERFORMANCE)}
+    assert night == {t.user_string: {"2024-03-06"} for t in
+                     (PGS, TEAM_OFFENSE, TEAM_DEFENSE, ACCURACY, DAILY_PERFORMANCE)}
     day.materialize(night)
     assert day.tick(datetime(2024, 3, 7, 3, 1, tzinfo=ET)) == {}
 
 
 def test_late_correction_of_an_older_date_cascades(day: Day):
     day.tick(datetime(2024, 3, 7, 3, 0, tzinfo=ET))
-    day.materialize([(c.RAW_BOXSCORES, "2024-03-06"), (c.RAW_BOXSCORES, "2024-02-20")])
+    day.materialize([(ak(BOXSCORES), "2024-03-06"), (ak(BOXSCORES), "2024-02-20")])
     first = day.tick(datetime(2024, 3, 7, 3, 1, tzinfo=ET))
     day.materialize(first)
     day.tick(datetime(2024, 3, 7, 3, 2, tzinfo=ET))
     # A corrected box score for 02-20 lands two weeks late: plain eager() would ignore it (#24474).
-    day.materialize([(c.RAW_BOXSCORES, "2024-02-20")])
+    day.materialize([(ak(BOXSCORES), "2024-02-20")])
     late = day.tick(datetime(2024, 3, 7, 10, 0, tzinfo=ET))
     # player_game_summary reads 30 days of box scores: 02-20 and every later date whose own box
     # scores exist (03-06) are rebuilt; dates without box scores are not requested.
-    assert late[k(c.PGS)] == {"2024-02-20", "2024-03-06"}
-    assert k(c.PREDICTIONS) not in late  # no features for those dates exist in this instance
+    assert late[PGS.user_string] == {"2024-02-20", "2024-03-06"}
+    assert PREDICTIONS.user_string not in late  # no features for those dates exist in this instance
 
 
 def test_history_gaps_do_not_block_a_date(day: Day):
     """Features read 550 days of history; missing history days must not block today."""
     day.tick(datetime(2024, 3, 6, 8, 0, tzinfo=ET))
-    day.materialize([(c.RAW_SCHEDULE, "2024-03-06")])
+    day.materialize([(ak(SCHEDULE), "2024-03-06")])
     requested = day.tick(datetime(2024, 3, 6, 9, 0, tzinfo=ET))
-    assert "2024-03-06" in requested[k(c.FEATURES)]
+    assert "2024-03-06" in requested[FEATURES.user_string]
 
 
 def test_failed_blocking_check_holds_downstream_until_it_passes(day: Day):
     day.tick(datetime(2024, 3, 7, 3, 0, tzinfo=ET))
-    day.materialize([(c.RAW_BOXSCORES, "2024-03-06")], checks_pass=False)
+    day.materialize([(ak(BOXSCORES), "2024-03-06")], checks_pass=False)
     held = day.tick(datetime(2024, 3, 7, 3, 1, tzinfo=ET))
-    assert k(c.PGS) not in held  # raw box scores failed a blocking check: nothing built on them
+    # Raw box scores failed a blocking check: nothing is built on them.
+    assert PGS.user_string not in held
     # The box scores are re-parsed and pass: the held summaries go out without another trigger.
-    day.materialize([(c.RAW_BOXSCORES, "2024-03-06")], checks_pass=True)
+    day.materialize([(ak(BOXSCORES), "2024-03-06")], checks_pass=True)
     released = day.tick(datetime(2024, 3, 7, 3, 2, tzinfo=ET))
-    assert released[k(c.PGS)] == {"2024-03-06"}
+    assert released[PGS.user_string] == {"2024-03-06"}

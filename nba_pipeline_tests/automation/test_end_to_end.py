@@ -17,7 +17,7 @@ from dagster import (
     evaluate_automation_conditions,
 )
 
-from nba_pipeline.automation.landing_sensor import landing_sensor
+from nba_pipeline.defs.landing.sensors import landing_sensor
 from nba_pipeline.runner import run_range
 from nba_pipeline.sources.replay import ReplaySource
 from nba_pipeline.storage.landing import LocalLandingStore

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from dagster import AssetKey, DagsterInstance, SensorResult, build_sensor_context
 
-from nba_pipeline.automation.landing_sensor import (
+from nba_pipeline.defs.landing.sensors import (
     SensorCursor,
     landing_sensor,
     plan_landing_runs,

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from dagster import DagsterInstance, build_schedule_context
 
-from nba_pipeline.automation.schedules import schedules
 from nba_pipeline.definitions import build_definitions
+from nba_pipeline.defs.landing.schedules import schedules
 from nba_pipeline.partitions import daily_partitions
 from nba_pipeline.profiles import local_resources
 

@@ -8,10 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nba_pipeline.checks import analytics, features, predictions, raw
-from nba_pipeline.checks.framework import Check, Outcome
-from nba_pipeline.checks.schema import schema_outcome
+from nba_pipeline.defs.analytics import checks as analytics
+from nba_pipeline.defs.grading import checks as grading
+from nba_pipeline.defs.precompute import checks as features
+from nba_pipeline.defs.predictions import checks as predictions
+from nba_pipeline.defs.raw import checks as raw
 from nba_pipeline.domain.players import player_lookup
+from nba_pipeline.lib.checks import Check, Outcome
+from nba_pipeline.lib.schema_check import schema_outcome
 from nba_pipeline.storage.schema import SchemaMismatchError, conform
 
 BOX = "nba_raw.player_boxscores"
@@ -236,18 +240,18 @@ def _graded_history(accuracy: pd.DataFrame) -> pd.DataFrame:
 def test_accuracy_drift_warns_when_mae_jumps(table):
     accuracy, performance = table(ACCURACY), day(table(PERFORMANCE), "2024-03-06")
     history = _graded_history(accuracy)
-    clean = run(predictions.PERFORMANCE_CHECKS, "accuracy_drift", performance,
+    clean = run(grading.PERFORMANCE_CHECKS, "accuracy_drift", performance,
                 {"prediction_accuracy": history})
     assert clean.passed and clean.metadata["compared"] == 3, clean.metadata
     recent = pd.to_datetime(history["game_date"]) >= pd.Timestamp("2024-03-04")
     worse = history.assign(absolute_error=np.where(recent, history["absolute_error"] + 5,
                                                    history["absolute_error"]))
-    out = run(predictions.PERFORMANCE_CHECKS, "accuracy_drift", performance,
+    out = run(grading.PERFORMANCE_CHECKS, "accuracy_drift", performance,
               {"prediction_accuracy": worse})
     assert not out.passed and out.metadata["flagged"] == 3
     assert all("mae" in row["flags"] for row in out.metadata["drift"])
     assert out.metadata["drift"][0]["rolling_mae"] > out.metadata["drift"][0]["baseline_mae"]
-    short = run(predictions.PERFORMANCE_CHECKS, "accuracy_drift", performance,
+    short = run(grading.PERFORMANCE_CHECKS, "accuracy_drift", performance,
                 {"prediction_accuracy": accuracy})
     assert short.passed and short.metadata["skipped_insufficient_history"] == 3
 
@@ -303,7 +307,7 @@ def test_conform_refuses_lossy_casts(table):
 def test_a_crashing_check_fails_instead_of_passing(table):
     from dagster import AssetKey
 
-    from nba_pipeline.checks.framework import evaluate
+    from nba_pipeline.lib.checks import evaluate
 
     def broken(frame: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> Outcome:
         return Outcome(bool(frame["no_such_column"].all()))

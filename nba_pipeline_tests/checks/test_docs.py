@@ -1,7 +1,7 @@
 from pathlib import Path
 
-from nba_pipeline.checks.schema import SCHEMA_CHECK_NAME
 from nba_pipeline.definitions import build_definitions
+from nba_pipeline.lib.schema_check import SCHEMA_CHECK_NAME
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "checks.md"
 

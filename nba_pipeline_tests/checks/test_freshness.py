@@ -3,13 +3,13 @@ from datetime import date, datetime
 import pytest
 from dagster import AssetKey
 
-from nba_pipeline.checks.freshness import (
+from nba_pipeline.definitions import build_definitions
+from nba_pipeline.lib.freshness import (
     EASTERN,
     PREDICTIONS_DEADLINE_ENV,
     deadline_for,
     predictions_deadline,
 )
-from nba_pipeline.definitions import build_definitions
 
 
 def _policies(defs) -> dict[str, object]:

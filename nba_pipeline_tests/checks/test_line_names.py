@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 from dagster import AssetCheckKey, AssetKey, DagsterInstance
 
-from nba_pipeline.checks.analytics import CONTEXT_CHECKS
+from nba_pipeline.defs.analytics.checks import CONTEXT_CHECKS
 from nba_pipeline.domain.players import match_line_names, player_lookup
 from nba_pipeline.runner import run_range
 from nba_pipeline_tests.conftest import build_definitions_for

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 from dagster import AssetCheckKey, AssetKey, DagsterEventType, DagsterInstance
 
-from nba_pipeline.assets.analytics import PGS_WORKING
-from nba_pipeline.checks.schema import SCHEMA_CHECK_NAME
+from nba_pipeline.defs.analytics.assets import PGS_WORKING
 from nba_pipeline.domain import analytics
+from nba_pipeline.lib.schema_check import SCHEMA_CHECK_NAME
 from nba_pipeline.ml import systems
 from nba_pipeline.runner import run_range
 from nba_pipeline_tests.conftest import build_definitions_for

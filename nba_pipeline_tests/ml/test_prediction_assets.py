@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from dagster import AssetKey
 
-from nba_pipeline.assets.publishing import predictions_document
+from nba_pipeline.defs.publishing.assets import predictions_document
 from nba_pipeline.features import feature_store as fs
 from nba_pipeline.ml import evaluation
 from nba_pipeline.runner import run_range

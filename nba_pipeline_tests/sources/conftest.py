@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from dagster import AssetKey, DagsterInstance, Definitions
 
-from nba_pipeline.assets.landing import landing_assets
-from nba_pipeline.assets.raw import raw_assets
+from nba_pipeline.defs.landing.assets import landing_assets
+from nba_pipeline.defs.raw.assets import raw_assets
 from nba_pipeline.runner import RangeRunResult, run_range
 from nba_pipeline.sources.clients import (
     BalldontlieClient,

@@ -24,8 +24,8 @@ from dagster import (
 )
 from dagster import materialize as dagster_materialize
 
-from nba_pipeline.assets.landing import landing_assets
-from nba_pipeline.assets.raw import raw_assets
+from nba_pipeline.defs.landing.assets import landing_assets
+from nba_pipeline.defs.raw.assets import raw_assets
 from nba_pipeline.profiles import local_resources
 from nba_pipeline.runner import run_range
 from nba_pipeline.sources.clients import NbaComClient, OddsApiClient

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from dagster import AssetSelection, DagsterInstance
 
-from nba_pipeline.checks.raw import BOXSCORE_CHECKS
 from nba_pipeline.definitions import build_definitions
+from nba_pipeline.defs.raw.checks import BOXSCORE_CHECKS
 from nba_pipeline.domain import parsing
 from nba_pipeline.domain.parsing import schedule_source_games
 from nba_pipeline.profiles import local_resources

@@ -20,8 +20,8 @@ import pandas as pd
 import pytest
 from dagster import AssetKey, DagsterInstance, Definitions
 
-from nba_pipeline.assets.landing import landing_assets
-from nba_pipeline.assets.raw import raw_assets
+from nba_pipeline.defs.landing.assets import landing_assets
+from nba_pipeline.defs.raw.assets import raw_assets
 from nba_pipeline.runner import RangeRunResult, run_range
 from nba_pipeline.sources import recorded
 from nba_pipeline.sources.base import NbaDataSource, Payload

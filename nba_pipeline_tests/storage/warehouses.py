@@ -14,7 +14,12 @@ import duckdb
 import pandas as pd
 from dagster import AssetIn, Config, MaterializeResult, Output, asset
 
-from nba_pipeline.assets.common import partition_dates, table_frame, table_key, warehouse_asset
+from nba_pipeline.lib.warehouse_asset import (
+    partition_dates,
+    table_frame,
+    table_key,
+    warehouse_asset,
+)
 from nba_pipeline.partitions import daily_partitions
 from nba_pipeline.storage.bigquery_warehouse import (
     WarehouseBigQueryIOManager,

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from nba_pipeline.checks.framework import Check, Outcome, duplicate_keys, sample
+from nba_pipeline.lib.checks import Check, Outcome, duplicate_keys, sample
 
 MIN_PLAYERS_PER_TEAM = 5
 MAX_PLAYERS_PER_TEAM = 20

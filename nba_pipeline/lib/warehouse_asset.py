@@ -10,14 +10,14 @@ from dagster import (
     AssetExecutionContext,
     AssetIn,
     AssetKey,
-    AutomationCondition,
     BackfillPolicy,
     asset,
 )
 
-from nba_pipeline.checks.schema import SCHEMA_DIFF_ATTR, schema_check, with_schema_check
+from nba_pipeline.lib.schema_check import SCHEMA_DIFF_ATTR, schema_check, with_schema_check
 from nba_pipeline.partitions import daily_partitions, dates_between
 from nba_pipeline.storage.schema import SchemaDriftError, conform, schema_diff, table_schema
+from nba_pipeline.tables import Table
 
 OWNERS = ["team:nba-data"]
 # Every warehouse write claims a slot in this pool (dagster.yaml sets its size): 1 for DuckDB,
@@ -25,47 +25,42 @@ OWNERS = ["team:nba-data"]
 WAREHOUSE_POOL = "warehouse"
 
 
-def table_key(table: str) -> AssetKey:
+def table_key(table: Table) -> AssetKey:
     """`nba_raw.player_boxscores` -> AssetKey(['nba_raw', 'player_boxscores'])."""
-    return AssetKey(table.split("."))
+    return AssetKey(table.path)
 
 
 def warehouse_asset(
-    table: str,
+    table: Table,
     *,
-    group: str,
     ins: Mapping[str, AssetIn] | None = None,
     deps: Sequence[Any] | None = None,
     check_specs: Sequence[AssetCheckSpec] | None = None,
-    pool: str | None = None,
-    automation_condition: AutomationCondition | None = None,
 ) -> Callable[..., Any]:
     """Declare a daily-partitioned table asset whose key mirrors its warehouse location.
 
     Every such asset also gets the `schema_matches_ddl` check on what it writes (checks/schema.py).
     """
-    schema = table_schema(table)
+    schema = table_schema(table.name)
     decorate = asset(
         key=table_key(table),
-        group_name=group,
+        group_name=table.group,
         description=_ddl_description(schema.ddl),
         partitions_def=daily_partitions,
         backfill_policy=BackfillPolicy.single_run(),
         metadata={
             "partition_expr": schema.partition_column or "game_date",
-            "ddl": f"sql/{schema.dataset}.sql",
+            "ddl": table.ddl_file,
             "clustering": ", ".join(schema.clustering),
         },
         kinds={"pandas", "duckdb", "bigquery"},
         owners=OWNERS,
         ins=ins,
         deps=deps,
-        check_specs=[*(check_specs or []), schema_check(table).spec(table_key(table))],
-        pool=pool or WAREHOUSE_POOL,
-        automation_condition=automation_condition,
-        tags={"nba_pipeline/warehouse": "duckdb"},
+        check_specs=[*(check_specs or []), schema_check(table.name).spec(table_key(table))],
+        pool=WAREHOUSE_POOL,
     )
-    return lambda fn: decorate(with_schema_check(table, table_key(table), fn))
+    return lambda fn: decorate(with_schema_check(table.name, table_key(table), fn))
 
 
 def _ddl_description(ddl: str) -> str:
@@ -92,7 +87,7 @@ def in_window(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd
     return frame[(dates >= start) & (dates < end)]
 
 
-def table_frame(frame: pd.DataFrame, table: str, *,
+def table_frame(frame: pd.DataFrame, table: Table, *,
                 working: Collection[str] = ()) -> pd.DataFrame:
     """The table's columns, typed per its DDL, after the schema check saw the frame as produced.
 
@@ -101,10 +96,10 @@ def table_frame(frame: pd.DataFrame, table: str, *,
     difference raises SchemaDriftError before anything is written (checks/schema.py reports
     it as the failed `schema_matches_ddl`). An empty day gives a typed empty frame.
     """
-    diff = schema_diff(frame, table, working=working)
+    diff = schema_diff(frame, table.name, working=working)
     if not diff.passed:
         raise SchemaDriftError(diff)
-    out = conform(project(frame, table), table, allow_missing=frame.empty)
+    out = conform(project(frame, table.name), table.name, allow_missing=frame.empty)
     out.attrs[SCHEMA_DIFF_ATTR] = diff
     return out
 

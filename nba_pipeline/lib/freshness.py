@@ -16,14 +16,14 @@ daemon evaluates it and the UI shows the asset's freshness state), and `deadline
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from dagster import AssetKey, AssetsDefinition, AssetSpec, FreshnessPolicy, apply_freshness_policy
+from dagster import AssetSpec, FreshnessPolicy, apply_freshness_policy
 
 from nba_pipeline.constants import EASTERN, GAME_DATE_TIMEZONE
+from nba_pipeline.tables import TABLES
 
 PREDICTIONS_DEADLINE_ENV = "NBA_PIPELINE_PREDICTIONS_DEADLINE"
 DEFAULT_PREDICTIONS_DEADLINE = "10:00"
@@ -62,15 +62,18 @@ def predictions_deadline() -> time:
         raise ValueError(f"{PREDICTIONS_DEADLINE_ENV}={raw!r} is not HH:MM") from None
 
 
+def _tables_due(name: str) -> tuple[str, ...]:
+    return tuple(t.user_string for t in TABLES.values() if t.deadline == name)
+
+
 def deadlines() -> list[Deadline]:
+    """Each deadline and the tables that answer to it (their `deadline` in tables.py)."""
     return [
-        Deadline("predictions", ("nba_predictions/player_prop_predictions",
-                                 "nba_publish/daily_predictions_json"),
-                 predictions_deadline(), 0, "before the first tip-off of the game day"),
-        Deadline("box_scores", ("nba_raw/player_boxscores",), time(6, 0), 1,
+        Deadline("predictions", _tables_due("predictions"), predictions_deadline(), 0,
+                 "before the first tip-off of the game day"),
+        Deadline("box_scores", _tables_due("box_scores"), time(6, 0), 1,
                  "the morning after the games"),
-        Deadline("grading", ("nba_predictions/prediction_accuracy",
-                             "nba_predictions/system_daily_performance"), time(9, 0), 1,
+        Deadline("grading", _tables_due("grading"), time(9, 0), 1,
                  "graded the morning after the games"),
     ]
 
@@ -80,12 +83,7 @@ def deadline_for(asset: str) -> Deadline | None:
     return next((d for d in deadlines() if asset in d.assets), None)
 
 
-def with_freshness(assets: Sequence[Any]) -> list[Any]:
-    """The same assets, with each deadline's `FreshnessPolicy.cron` attached to its specs."""
-    policies = {AssetKey.from_user_string(a): d.policy() for d in deadlines() for a in d.assets}
-
-    def attach(spec: AssetSpec) -> AssetSpec:
-        policy = policies.get(spec.key)
-        return apply_freshness_policy(spec, policy) if policy else spec
-
-    return [a.map_asset_specs(attach) if isinstance(a, AssetsDefinition) else a for a in assets]
+def with_freshness(spec: AssetSpec) -> AssetSpec:
+    """`spec` with its deadline's `FreshnessPolicy.cron` attached, if it has one."""
+    deadline = deadline_for(spec.key.to_user_string())
+    return apply_freshness_policy(spec, deadline.policy()) if deadline else spec

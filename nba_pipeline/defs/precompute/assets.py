@@ -5,20 +5,20 @@ from collections.abc import Iterator
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, Output
 
-from nba_pipeline.assets.analytics import CONTEXT, PGS, TEAM_DEFENSE, TEAM_OFFENSE
-from nba_pipeline.assets.common import (
+from nba_pipeline.defs.precompute.checks import FEATURE_STORE_CHECKS
+from nba_pipeline.features import feature_store
+from nba_pipeline.features.feature_store import FEATURE_VERSION, build_feature_rows
+from nba_pipeline.features.feature_store import FEATURES as FEATURE_NAMES
+from nba_pipeline.lib.checks import evaluate, specs
+from nba_pipeline.lib.warehouse_asset import (
     table_frame,
     table_key,
     warehouse_asset,
     window_label,
 )
-from nba_pipeline.checks.features import FEATURE_STORE_CHECKS
-from nba_pipeline.checks.framework import evaluate, specs
-from nba_pipeline.features import feature_store
-from nba_pipeline.features.feature_store import FEATURE_VERSION, FEATURES, build_feature_rows
 from nba_pipeline.partitions import history
+from nba_pipeline.tables import CONTEXT, FEATURES, PGS, TEAM_DEFENSE, TEAM_OFFENSE
 
-FEATURE_STORE = "nba_precompute.ml_feature_store_v2"
 # Exactly the windows the feature code counts games in (so a day and a range pass agree).
 PLAYER_HISTORY_DAYS = feature_store.PLAYER_HISTORY_DAYS
 TEAM_HISTORY_DAYS = feature_store.TEAM_HISTORY_DAYS
@@ -27,7 +27,7 @@ FEATURE_WORKING = ("tipoff_utc", "has_line", "line_books", "last_game_date")
 
 
 @warehouse_asset(
-    FEATURE_STORE, group="precompute",
+    FEATURES,
     ins={
         "upcoming_player_game_context": AssetIn(table_key(CONTEXT)),
         "player_history": AssetIn(table_key(PGS), partition_mapping=history(PLAYER_HISTORY_DAYS)),
@@ -36,7 +36,7 @@ FEATURE_WORKING = ("tipoff_utc", "has_line", "line_books", "last_game_date")
         "team_defense": AssetIn(table_key(TEAM_DEFENSE),
                                 partition_mapping=history(TEAM_HISTORY_DAYS)),
     },
-    check_specs=specs(table_key(FEATURE_STORE), FEATURE_STORE_CHECKS),
+    check_specs=specs(table_key(FEATURES), FEATURE_STORE_CHECKS),
 )
 def ml_feature_store_v2(context: AssetExecutionContext,
                         upcoming_player_game_context: pd.DataFrame,
@@ -44,12 +44,13 @@ def ml_feature_store_v2(context: AssetExecutionContext,
                         team_defense: pd.DataFrame) -> Iterator:
     rows = build_feature_rows(upcoming_player_game_context, player_history, team_offense,
                               team_defense, created_at=pd.Timestamp.now(tz="UTC"))
-    frame = table_frame(rows, FEATURE_STORE, working=FEATURE_WORKING)
+    frame = table_frame(rows, FEATURES, working=FEATURE_WORKING)
     yield Output(frame, metadata={
-        "rows": len(frame), "feature_version": FEATURE_VERSION, "feature_count": len(FEATURES),
+        "rows": len(frame), "feature_version": FEATURE_VERSION,
+        "feature_count": len(FEATURE_NAMES),
         "mean_completeness": float(frame["completeness"].mean()) if len(frame) else 0.0,
     })
-    yield from evaluate(table_key(FEATURE_STORE), FEATURE_STORE_CHECKS, frame,
+    yield from evaluate(table_key(FEATURES), FEATURE_STORE_CHECKS, frame,
                         window_label(context))
 
 

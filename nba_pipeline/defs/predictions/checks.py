@@ -1,4 +1,4 @@
-"""Checks on predictions and their grading."""
+"""Checks on the predictions each system publishes."""
 
 from __future__ import annotations
 
@@ -6,20 +6,10 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from nba_pipeline.checks.framework import Check, Outcome, sample
+from nba_pipeline.lib.checks import Check, Outcome, sample
 
 RECOMMENDATIONS = {"OVER", "UNDER", "PASS"}
 COVERAGE_SLO = 0.95
-
-# Drift: the rolling ROLLING_DAYS ending on each date against the BASELINE_DAYS before them.
-ROLLING_DAYS = 7
-BASELINE_DAYS = 30
-DRIFT_LOOKBACK_DAYS = ROLLING_DAYS - 1 + BASELINE_DAYS  # accuracy partitions the check needs
-MAX_MAE_INCREASE = 0.15  # relative: rolling MAE more than 15% above the baseline warns
-MAX_HIT_RATE_DROP = 0.08  # absolute: 8 points below the baseline hit rate warns
-MIN_BASELINE_ROWS = 200
-MIN_ROLLING_ROWS = 50
-MIN_PICKS = 30
 
 
 def _active(frame: pd.DataFrame) -> pd.DataFrame:
@@ -92,51 +82,6 @@ def _coverage(frame: pd.DataFrame, inputs: Mapping[str, pd.DataFrame]) -> Outcom
         "below_slo": below.to_dict("records")[:30], "missing_sample": missing[:30]})
 
 
-def _drift(frame: pd.DataFrame, inputs: Mapping[str, pd.DataFrame]) -> Outcome:
-    """Rolling MAE and hit rate per system against the baseline before it (warning only)."""
-    graded = inputs.get("prediction_accuracy", pd.DataFrame())
-    if frame.empty or graded.empty:
-        return Outcome(True, {"compared": 0, "skipped": "no graded predictions"})
-    graded = graded.assign(game_date=pd.to_datetime(graded["game_date"]))
-    rows = []
-    for game_date in sorted(pd.to_datetime(frame["game_date"]).unique()):
-        roll_start = game_date - pd.Timedelta(days=ROLLING_DAYS - 1)
-        base_start = roll_start - pd.Timedelta(days=BASELINE_DAYS)
-        for system_id in sorted(frame["system_id"].unique()):
-            g = graded[graded["system_id"] == system_id]
-            recent = g[(g["game_date"] >= roll_start) & (g["game_date"] <= game_date)]
-            base = g[(g["game_date"] >= base_start) & (g["game_date"] < roll_start)]
-            rows.append(_drift_row(pd.Timestamp(game_date), system_id, recent, base))
-    table = pd.DataFrame(rows)
-    compared = table[table["status"] != "insufficient history"]
-    flagged = table[table["status"] == "drift"]
-    return Outcome(len(flagged) == 0, {
-        "compared": len(compared), "skipped_insufficient_history": len(table) - len(compared),
-        "flagged": len(flagged), "drift": flagged.to_dict("records")[:30],
-        "by_system": table.tail(12).to_dict("records")})
-
-
-def _drift_row(game_date: pd.Timestamp, system_id: str, recent: pd.DataFrame,
-               base: pd.DataFrame) -> dict[str, object]:
-    row: dict[str, object] = {"game_date": game_date.date().isoformat(), "system_id": system_id,
-                              "rolling_rows": len(recent), "baseline_rows": len(base)}
-    if len(base) < MIN_BASELINE_ROWS or len(recent) < MIN_ROLLING_ROWS:
-        return {**row, "status": "insufficient history"}
-    mae_recent, mae_base = recent["absolute_error"].mean(), base["absolute_error"].mean()
-    row.update(rolling_mae=round(float(mae_recent), 3), baseline_mae=round(float(mae_base), 3))
-    flags = []
-    if mae_recent > mae_base * (1 + MAX_MAE_INCREASE):
-        flags.append("mae")
-    picks_recent, picks_base = recent["is_hit"].dropna(), base["is_hit"].dropna()
-    if len(picks_recent) >= MIN_PICKS and len(picks_base) >= MIN_PICKS:
-        hit_recent, hit_base = picks_recent.astype(float).mean(), picks_base.astype(float).mean()
-        row.update(rolling_hit_rate=round(float(hit_recent), 3),
-                   baseline_hit_rate=round(float(hit_base), 3))
-        if hit_recent < hit_base - MAX_HIT_RATE_DROP:
-            flags.append("hit_rate")
-    return {**row, "status": "drift" if flags else "ok", "flags": ",".join(flags)}
-
-
 PREDICTION_CHECKS = [
     Check("one_active_prediction",
           "Exactly one active row per (game_id, player_lookup, system_id) (0 duplicates).",
@@ -152,15 +97,4 @@ PREDICTION_CHECKS = [
           _recommendation_enum, threshold="0 bad rows"),
     Check("line_value_positive", "line_value > 0 wherever a line is present (0 bad rows).",
           _line_positive, threshold="0 bad rows"),
-]
-
-PERFORMANCE_CHECKS = [
-    Check("accuracy_drift",
-          f"Warns when, per system, the rolling {ROLLING_DAYS}-day MAE is more than "
-          f"{MAX_MAE_INCREASE:.0%} above the previous {BASELINE_DAYS} days' MAE, or the rolling "
-          f"hit rate is more than {MAX_HIT_RATE_DROP * 100:.0f} points below it (needs "
-          f">= {MIN_BASELINE_ROWS} baseline and {MIN_ROLLING_ROWS} rolling graded rows).",
-          _drift, warn=True,
-          threshold=f"rolling MAE <= baseline x {1 + MAX_MAE_INCREASE:.2f}; hit rate >= "
-          f"baseline - {MAX_HIT_RATE_DROP:.2f}"),
 ]

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from nba_pipeline.checks.framework import Check, Outcome, duplicate_keys, sample
 from nba_pipeline.domain.players import MATCH_COLUMNS, is_normalized
+from nba_pipeline.lib.checks import Check, Outcome, duplicate_keys, sample
 
 # Team totals that must equal the sum over the team's player rows.
 SUMMED_STATS = ["points", "fgm", "fga", "fg3m", "fg3a", "ftm", "fta", "oreb", "dreb", "ast",

@@ -11,10 +11,10 @@ from dagster import (
     asset,
 )
 
-from nba_pipeline.assets.common import OWNERS, partition_dates, table_key
-from nba_pipeline.assets.predictions import PREDICTIONS
+from nba_pipeline.lib.warehouse_asset import OWNERS, partition_dates, table_key
 from nba_pipeline.partitions import daily_partitions
 from nba_pipeline.storage.landing import LandingStore
+from nba_pipeline.tables import PREDICTIONS, PUBLISHED
 
 SCHEMA_VERSION = "1"
 PUBLISH_PREFIX = "published/predictions"
@@ -45,7 +45,7 @@ def predictions_document(game_date: str, predictions: pd.DataFrame) -> dict:
 
 
 @asset(
-    key=["nba_publish", "daily_predictions_json"], group_name="publishing",
+    key=PUBLISHED.path, group_name=PUBLISHED.group,
     description="Per game date, the active predictions as JSON in the landing store.",
     partitions_def=daily_partitions, backfill_policy=BackfillPolicy.single_run(),
     ins={"predictions": AssetIn(table_key(PREDICTIONS))}, kinds={"json"}, owners=OWNERS,

@@ -5,7 +5,15 @@ from collections.abc import Iterator
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, Output
 
-from nba_pipeline.assets.common import (
+from nba_pipeline.defs.analytics.checks import (
+    CONTEXT_CHECKS,
+    PLAYER_GAME_SUMMARY_CHECKS,
+    TEAM_OFFENSE_CHECKS,
+    TEAM_SUMMARY_CHECKS,
+)
+from nba_pipeline.domain import analytics
+from nba_pipeline.lib.checks import evaluate, specs
+from nba_pipeline.lib.warehouse_asset import (
     in_window,
     partition_window,
     table_frame,
@@ -13,20 +21,17 @@ from nba_pipeline.assets.common import (
     warehouse_asset,
     window_label,
 )
-from nba_pipeline.checks.analytics import (
-    CONTEXT_CHECKS,
-    PLAYER_GAME_SUMMARY_CHECKS,
-    TEAM_OFFENSE_CHECKS,
-    TEAM_SUMMARY_CHECKS,
-)
-from nba_pipeline.checks.framework import evaluate, specs
-from nba_pipeline.domain import analytics
 from nba_pipeline.partitions import history, history_through
+from nba_pipeline.tables import (
+    BOXSCORES,
+    CONTEXT,
+    PGS,
+    PROP_LINES,
+    SCHEDULE,
+    TEAM_DEFENSE,
+    TEAM_OFFENSE,
+)
 
-PGS = "nba_analytics.player_game_summary"
-TEAM_OFFENSE = "nba_analytics.team_offense_game_summary"
-TEAM_DEFENSE = "nba_analytics.team_defense_game_summary"
-CONTEXT = "nba_analytics.upcoming_player_game_context"
 REST_LOOKBACK_DAYS = 30
 ROSTER_LOOKBACK_DAYS = analytics.ROSTER_LOOKBACK_DAYS  # the domain filters to the same window
 # Box-score columns the domain passes through and its two-point intermediates; not in the table.
@@ -35,11 +40,11 @@ PGS_WORKING = ("team_id", "matchup", "wl", "pf", "plus_minus", "source", "landin
 
 
 @warehouse_asset(
-    PGS, group="analytics",
+    PGS,
     ins={
-        "player_boxscores": AssetIn(table_key("nba_raw.player_boxscores"),
+        "player_boxscores": AssetIn(table_key(BOXSCORES),
                                     partition_mapping=history_through(REST_LOOKBACK_DAYS)),
-        "player_prop_lines": AssetIn(table_key("nba_raw.player_prop_lines")),
+        "player_prop_lines": AssetIn(table_key(PROP_LINES)),
     },
     check_specs=specs(table_key(PGS), PLAYER_GAME_SUMMARY_CHECKS),
 )
@@ -54,7 +59,7 @@ def player_game_summary(context: AssetExecutionContext, player_boxscores: pd.Dat
     yield from evaluate(table_key(PGS), PLAYER_GAME_SUMMARY_CHECKS, frame, window_label(context))
 
 
-@warehouse_asset(TEAM_OFFENSE, group="analytics",
+@warehouse_asset(TEAM_OFFENSE,
                  ins={"player_game_summary": AssetIn(table_key(PGS))},
                  check_specs=specs(table_key(TEAM_OFFENSE), TEAM_OFFENSE_CHECKS))
 def team_offense_game_summary(context: AssetExecutionContext,
@@ -65,7 +70,7 @@ def team_offense_game_summary(context: AssetExecutionContext,
                         {"player_game_summary": player_game_summary})
 
 
-@warehouse_asset(TEAM_DEFENSE, group="analytics",
+@warehouse_asset(TEAM_DEFENSE,
                  ins={"team_offense_game_summary": AssetIn(table_key(TEAM_OFFENSE))},
                  check_specs=specs(table_key(TEAM_DEFENSE), TEAM_SUMMARY_CHECKS))
 def team_defense_game_summary(context: AssetExecutionContext,
@@ -76,11 +81,11 @@ def team_defense_game_summary(context: AssetExecutionContext,
 
 
 @warehouse_asset(
-    CONTEXT, group="analytics",
+    CONTEXT,
     ins={
-        "schedule": AssetIn(table_key("nba_raw.schedule")),
+        "schedule": AssetIn(table_key(SCHEDULE)),
         "recent_games": AssetIn(table_key(PGS), partition_mapping=history(ROSTER_LOOKBACK_DAYS)),
-        "player_prop_lines": AssetIn(table_key("nba_raw.player_prop_lines")),
+        "player_prop_lines": AssetIn(table_key(PROP_LINES)),
     },
     check_specs=specs(table_key(CONTEXT), CONTEXT_CHECKS),
 )

@@ -29,11 +29,13 @@ from dagster import (
     schedule,
 )
 
+from nba_pipeline import tables
+from nba_pipeline.constants import TRIGGER_TAG
 from nba_pipeline.partitions import GAME_DATE_TIMEZONE, daily_partitions
 
-LANDING_SCHEDULE = AssetKey(["landing", "nba_schedule"])
-LANDING_BOXSCORES = AssetKey(["landing", "nba_boxscores"])
-LANDING_LINES = AssetKey(["landing", "odds_player_points"])
+LANDING_SCHEDULE = AssetKey(tables.LANDING_SCHEDULE.path)
+LANDING_BOXSCORES = AssetKey(tables.LANDING_BOXSCORES.path)
+LANDING_LINES = AssetKey(tables.LANDING_LINES.path)
 
 scrape_morning_job = define_asset_job(
     "scrape_morning", selection=[LANDING_SCHEDULE, LANDING_LINES],
@@ -55,7 +57,7 @@ def scrape_schedule(name: str, job, cron: str, days_back: int,
               default_status=DefaultScheduleStatus.STOPPED, description=description)
     def _schedule(context: ScheduleEvaluationContext) -> RunRequest:
         return RunRequest(run_key=None, partition_key=tick_partition(context, days_back),
-                          tags={"nba_pipeline/trigger": name})
+                          tags={TRIGGER_TAG: name})
 
     return _schedule
 

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, Failure, Output
 
-from nba_pipeline.checks.framework import Check, Outcome, evaluate
+from nba_pipeline.lib.checks import Check, Outcome, evaluate
 from nba_pipeline.storage.schema import SchemaDiff, SchemaDriftError, schema_diff
 
 SCHEMA_CHECK_NAME = "schema_matches_ddl"

@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 
 from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, asset
 
-from nba_pipeline.assets.common import OWNERS, partition_dates
+from nba_pipeline.lib.warehouse_asset import OWNERS, partition_dates
 from nba_pipeline.partitions import daily_partitions
 from nba_pipeline.sources.base import NbaDataSource, Payload
 from nba_pipeline.storage.landing import (
@@ -16,6 +16,7 @@ from nba_pipeline.storage.landing import (
     fetched_at_text,
     manifest_key,
 )
+from nba_pipeline.tables import LANDING_BOXSCORES, LANDING_LINES, LANDING_SCHEDULE, Table
 
 # Payload metadata a source sets when it knows how many payloads a complete fetch holds
 # (e.g. the Odds API events listed for the date): fewer landed marks the fetch partial.
@@ -137,29 +138,29 @@ def _write_manifests(store: LandingStore, fetches: dict[tuple[str, str, str], _F
                            f"{record.fetched_at}/: {info['reason']}")
 
 
-def _landing_asset(name: str, description: str, pool: str) -> Callable:
+def _landing_asset(files: Table, description: str, pool: str) -> Callable:
     return asset(
-        key=["landing", name], group_name="landing", description=description,
+        key=files.path, group_name=files.group, description=description,
         partitions_def=daily_partitions, backfill_policy=BackfillPolicy.single_run(),
         kinds={"json"}, owners=OWNERS, pool=pool,
     )
 
 
-@_landing_asset("nba_schedule", "Schedule payloads (nba.com, with fallbacks) per game date.",
+@_landing_asset(LANDING_SCHEDULE, "Schedule payloads (nba.com, with fallbacks) per game date.",
                 pool="nba_com_api")
 def nba_schedule_payloads(context: AssetExecutionContext, nba_source: NbaDataSource,
                           landing_store: LandingStore) -> MaterializeResult:
     return land(context, nba_source.fetch_schedule, landing_store)
 
 
-@_landing_asset("nba_boxscores", "Player box-score payloads (nba.com leaguegamelog) per date.",
+@_landing_asset(LANDING_BOXSCORES, "Player box-score payloads (nba.com leaguegamelog) per date.",
                 pool="nba_com_api")
 def nba_boxscore_payloads(context: AssetExecutionContext, nba_source: NbaDataSource,
                           landing_store: LandingStore) -> MaterializeResult:
     return land(context, nba_source.fetch_boxscores, landing_store)
 
 
-@_landing_asset("odds_player_points", "The Odds API player_points event odds per game date.",
+@_landing_asset(LANDING_LINES, "The Odds API player_points event odds per game date.",
                 pool="odds_api")
 def odds_player_points_payloads(context: AssetExecutionContext, nba_source: NbaDataSource,
                                 landing_store: LandingStore) -> MaterializeResult:

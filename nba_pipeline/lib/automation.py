@@ -18,7 +18,7 @@ Why not plain `AutomationCondition.eager()`:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 
 from dagster import (
     AssetKey,
@@ -26,45 +26,28 @@ from dagster import (
     AutomationCondition,
     AutomationContext,
     AutomationResult,
-    map_asset_specs,
 )
 from dagster._core.asset_graph_view.entity_subset import EntitySubset
 
+from nba_pipeline import tables
 from nba_pipeline.partitions import GAME_DATE_TIMEZONE
 
 # Predictions are refreshed at 17:00 ET (after the pre-tip lines refresh, before the earliest
 # evening tip-off) even if nothing upstream changed, so the day's predictions are never stale.
 PRE_TIP_CRON = "0 17 * * *"
 
-RAW_SCHEDULE = AssetKey(["nba_raw", "schedule"])
-RAW_BOXSCORES = AssetKey(["nba_raw", "player_boxscores"])
-RAW_LINES = AssetKey(["nba_raw", "player_prop_lines"])
-RAW_KEYS = (RAW_SCHEDULE, RAW_BOXSCORES, RAW_LINES)
-PGS = AssetKey(["nba_analytics", "player_game_summary"])
-TEAM_OFFENSE = AssetKey(["nba_analytics", "team_offense_game_summary"])
-TEAM_DEFENSE = AssetKey(["nba_analytics", "team_defense_game_summary"])
-CONTEXT = AssetKey(["nba_analytics", "upcoming_player_game_context"])
-FEATURES = AssetKey(["nba_precompute", "ml_feature_store_v2"])
-POINTS_MODEL = AssetKey(["nba_predictions", "points_model"])
-PREDICTIONS = AssetKey(["nba_predictions", "player_prop_predictions"])
-ACCURACY = AssetKey(["nba_predictions", "prediction_accuracy"])
-DAILY_PERFORMANCE = AssetKey(["nba_predictions", "system_daily_performance"])
-PUBLISHED = AssetKey(["nba_publish", "daily_predictions_json"])
 
-# For each automated asset: the assets whose partition for the SAME game date must exist first.
-# (History inputs are deliberately absent; the points model waits for the day's feature rows.)
+
+def _key(name: str) -> AssetKey:
+    return AssetKey(tables.table(name).path)
+
+
+RAW_KEYS = tuple(AssetKey(t.path) for t in tables.RAW_TABLES)
+# For each automated asset: the assets whose partition for the SAME game date must exist first
+# (tables.py). History inputs are deliberately absent; the points model waits for the day's
+# feature rows.
 SAME_DAY_INPUTS: dict[AssetKey, tuple[AssetKey, ...]] = {
-    PGS: (RAW_BOXSCORES,),
-    TEAM_OFFENSE: (PGS,),
-    TEAM_DEFENSE: (TEAM_OFFENSE,),
-    CONTEXT: (RAW_SCHEDULE,),
-    FEATURES: (CONTEXT,),
-    POINTS_MODEL: (FEATURES,),
-    PREDICTIONS: (FEATURES, POINTS_MODEL),
-    ACCURACY: (PREDICTIONS, PGS),
-    DAILY_PERFORMANCE: (ACCURACY,),
-    PUBLISHED: (PREDICTIONS,),
-}
+    AssetKey(t.path): tuple(_key(n) for n in t.same_day_inputs) for t in tables.automated()}
 
 
 class SameDayInputsMissing(AutomationCondition[AssetKey]):
@@ -212,23 +195,16 @@ def condition_for(key: AssetKey) -> AutomationCondition | None:
     inputs = SAME_DAY_INPUTS.get(key)
     if inputs is None:
         return None
-    if key == PREDICTIONS:
-        return (reactive(inputs) | pre_tip(inputs)).with_label("predictions")
-    if key == POINTS_MODEL:
-        return reactive(inputs, follows=(FEATURES,))
-    return reactive(inputs)
+    entry = tables.table(key.to_user_string())
+    if entry.pre_tip_refresh:
+        return (reactive(inputs) | pre_tip(inputs)).with_label(entry.table)
+    return reactive(inputs, follows=tuple(_key(n) for n in entry.follows))
 
 
-def with_automation(assets: Iterable) -> list:
-    """Return `assets` with the policy's condition set on every asset it covers."""
-
-    def apply(spec: AssetSpec) -> AssetSpec:
-        condition = condition_for(spec.key)
-        return spec if condition is None else spec.replace_attributes(
-            automation_condition=condition)
-
-    mapper: Callable[[AssetSpec], AssetSpec] = apply
-    return list(map_asset_specs(mapper, list(assets)))
+def with_automation(spec: AssetSpec) -> AssetSpec:
+    """`spec` with the policy's condition set, if the policy covers it (definitions.py)."""
+    condition = condition_for(spec.key)
+    return spec if condition is None else spec.replace_attributes(automation_condition=condition)
 
 
 AUTOMATED_KEYS = tuple(SAME_DAY_INPUTS)

@@ -1,4 +1,4 @@
-"""Phase 5: the points model, predictions per system, and grading against the box scores."""
+"""Phase 5: the weekly points model and every system's predictions."""
 
 import json
 from collections.abc import Iterator
@@ -7,48 +7,34 @@ import lightgbm as lgb
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, Failure, MetadataValue, Output
 
-from nba_pipeline.assets.analytics import PGS
-from nba_pipeline.assets.common import (
-    in_window,
+from nba_pipeline.defs.predictions.checks import PREDICTION_CHECKS
+from nba_pipeline.features.feature_store import FEATURE_VERSION
+from nba_pipeline.lib.checks import evaluate, specs
+from nba_pipeline.lib.warehouse_asset import (
     partition_dates,
     table_frame,
     table_key,
     warehouse_asset,
     window_label,
 )
-from nba_pipeline.assets.features import FEATURE_STORE
-from nba_pipeline.checks.framework import evaluate, specs
-from nba_pipeline.checks.predictions import (
-    DRIFT_LOOKBACK_DAYS,
-    PERFORMANCE_CHECKS,
-    PREDICTION_CHECKS,
-)
-from nba_pipeline.features.feature_store import FEATURE_VERSION
 from nba_pipeline.ml import model as points_model_lib
 from nba_pipeline.ml import systems
-from nba_pipeline.partitions import history, history_through
+from nba_pipeline.partitions import history
 from nba_pipeline.storage.landing import LandingStore
+from nba_pipeline.tables import FEATURES, PGS, POINTS_MODEL, PREDICTIONS
 
-POINTS_MODEL = "nba_predictions.points_model"
-PREDICTIONS = "nba_predictions.player_prop_predictions"
-ACCURACY = "nba_predictions.prediction_accuracy"
-DAILY_PERFORMANCE = "nba_predictions.system_daily_performance"
 # A date's model trains through the Sunday before it: load its window plus that week.
 TRAINING_HISTORY_DAYS = points_model_lib.TRAINING_WINDOW_DAYS + 7
 MODEL_PREFIX = "models/points_model"
-# Prediction columns `systems.grade` carries through; the accuracy table does not keep them.
-ACCURACY_WORKING = ("player_name", "team_abbr", "opponent_abbr", "edge", "confidence",
-                    "model_version", "feature_version", "created_at", "is_active")
-
 
 def _artifact_keys(version: str) -> tuple[str, str]:
     return f"{MODEL_PREFIX}/{version}/model.txt", f"{MODEL_PREFIX}/{version}/info.json"
 
 
 @warehouse_asset(
-    POINTS_MODEL, group="predictions",
+    POINTS_MODEL,
     ins={
-        "training_features": AssetIn(table_key(FEATURE_STORE),
+        "training_features": AssetIn(table_key(FEATURES),
                                      partition_mapping=history(TRAINING_HISTORY_DAYS)),
         "training_outcomes": AssetIn(table_key(PGS),
                                      partition_mapping=history(TRAINING_HISTORY_DAYS)),
@@ -92,9 +78,9 @@ def points_model(context: AssetExecutionContext, landing_store: LandingStore,
 
 
 @warehouse_asset(
-    PREDICTIONS, group="predictions",
+    PREDICTIONS,
     ins={
-        "features": AssetIn(table_key(FEATURE_STORE)),
+        "features": AssetIn(table_key(FEATURES)),
         "points_model": AssetIn(table_key(POINTS_MODEL)),
     },
     check_specs=specs(table_key(PREDICTIONS), PREDICTION_CHECKS),
@@ -130,38 +116,4 @@ def predict_day(day: pd.DataFrame, booster: lgb.Booster, info: points_model_lib.
                                    created_at)
 
 
-@warehouse_asset(
-    ACCURACY, group="grading",
-    ins={"player_prop_predictions": AssetIn(table_key(PREDICTIONS)),
-         "player_game_summary": AssetIn(table_key(PGS))},
-)
-def prediction_accuracy(context: AssetExecutionContext, player_prop_predictions: pd.DataFrame,
-                        player_game_summary: pd.DataFrame) -> Output:
-    graded = systems.grade(player_prop_predictions, player_game_summary)
-    frame = table_frame(graded, ACCURACY, working=ACCURACY_WORKING)
-    return Output(frame, metadata={"graded": len(frame),
-                                   "hits": int(frame["is_hit"].fillna(False).sum())})
-
-
-# The input reaches back DRIFT_LOOKBACK_DAYS so the drift check can compare against history.
-@warehouse_asset(DAILY_PERFORMANCE, group="grading",
-                 ins={"prediction_accuracy": AssetIn(
-                     table_key(ACCURACY), partition_mapping=history_through(DRIFT_LOOKBACK_DAYS))},
-                 check_specs=specs(table_key(DAILY_PERFORMANCE), PERFORMANCE_CHECKS))
-def system_daily_performance(context: AssetExecutionContext,
-                             prediction_accuracy: pd.DataFrame) -> Iterator:
-    start, end = context.partition_time_window.start, context.partition_time_window.end
-    perf = systems.daily_performance(in_window(prediction_accuracy, pd.Timestamp(start.date()),
-                                               pd.Timestamp(end.date())))
-    frame = table_frame(perf, DAILY_PERFORMANCE)
-    summary = (frame.groupby("system_id")[["mae"]].mean().round(3).reset_index()
-               if len(frame) else frame)
-    yield Output(frame, metadata={"days": int(frame["game_date"].nunique()) if len(frame) else 0,
-                                  "mae_by_system": MetadataValue.md(
-                                      summary.to_markdown(index=False) if len(summary) else "")})
-    yield from evaluate(table_key(DAILY_PERFORMANCE), PERFORMANCE_CHECKS, frame,
-                        window_label(context), {"prediction_accuracy": prediction_accuracy})
-
-
-prediction_assets = [points_model, player_prop_predictions, prediction_accuracy,
-                     system_daily_performance]
+prediction_assets = [points_model, player_prop_predictions]

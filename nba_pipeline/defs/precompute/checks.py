@@ -6,8 +6,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from nba_pipeline.checks.framework import Check, Outcome, duplicate_keys, sample
 from nba_pipeline.features.feature_store import FEATURE_VERSION, FEATURES, REQUIRED_FEATURES
+from nba_pipeline.lib.checks import Check, Outcome, duplicate_keys, sample
 
 # A row is "complete enough" at this share of required features; this share of a day's rows must
 # be. On real 2024 data every day has 100% of rows at >= 0.8 (the minimum seen is 0.82).

@@ -6,29 +6,28 @@ from datetime import date, datetime, timezone
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, Failure, Output
 
-from nba_pipeline.assets.common import (
+from nba_pipeline.defs.raw.checks import BOXSCORE_CHECKS, PROP_LINE_CHECKS, SCHEDULE_CHECKS
+from nba_pipeline.domain.matchups import orient_to_schedule
+from nba_pipeline.domain.parsing import SOURCE_GAME_COLUMNS, parse_landed, schedule_source_games
+from nba_pipeline.lib.checks import evaluate, specs
+from nba_pipeline.lib.warehouse_asset import (
     partition_dates,
     table_frame,
     table_key,
     warehouse_asset,
     window_label,
 )
-from nba_pipeline.assets.landing import (
-    nba_boxscore_payloads,
-    nba_schedule_payloads,
-    odds_player_points_payloads,
-)
-from nba_pipeline.checks.framework import evaluate, specs
-from nba_pipeline.checks.raw import BOXSCORE_CHECKS, PROP_LINE_CHECKS, SCHEDULE_CHECKS
-from nba_pipeline.domain.matchups import orient_to_schedule
-from nba_pipeline.domain.parsing import SOURCE_GAME_COLUMNS, parse_landed, schedule_source_games
 from nba_pipeline.sources.base import BOXSCORE_ENDPOINTS, PROP_LINE_ENDPOINTS, SCHEDULE_ENDPOINTS
 from nba_pipeline.sources.payloads import PayloadError
 from nba_pipeline.storage.landing import Fetch, LandingStore
-
-SCHEDULE = "nba_raw.schedule"
-BOXSCORES = "nba_raw.player_boxscores"
-PROP_LINES = "nba_raw.player_prop_lines"
+from nba_pipeline.tables import (
+    BOXSCORES,
+    LANDING_BOXSCORES,
+    LANDING_LINES,
+    LANDING_SCHEDULE,
+    PROP_LINES,
+    SCHEDULE,
+)
 
 
 def chosen_fetches(store: LandingStore, endpoints: Sequence[tuple[str, str]],
@@ -111,7 +110,7 @@ def schedule_source(context: AssetExecutionContext, store: LandingStore) -> pd.D
     return pd.concat(frames, ignore_index=True).drop_duplicates("game_id")
 
 
-@warehouse_asset(SCHEDULE, group="raw", deps=[nba_schedule_payloads],
+@warehouse_asset(SCHEDULE, deps=[table_key(LANDING_SCHEDULE)],
                  check_specs=specs(table_key(SCHEDULE), SCHEDULE_CHECKS))
 def schedule(context: AssetExecutionContext, landing_store: LandingStore) -> Iterator:
     parsed, report = parse_window(context, landing_store, SCHEDULE_ENDPOINTS, SCHEDULE)
@@ -120,7 +119,7 @@ def schedule(context: AssetExecutionContext, landing_store: LandingStore) -> Ite
     yield from evaluate(table_key(SCHEDULE), SCHEDULE_CHECKS, frame, window_label(context))
 
 
-@warehouse_asset(BOXSCORES, group="raw", deps=[nba_boxscore_payloads],
+@warehouse_asset(BOXSCORES, deps=[table_key(LANDING_BOXSCORES)],
                  ins={"schedule": AssetIn(table_key(SCHEDULE))},
                  check_specs=specs(table_key(BOXSCORES), BOXSCORE_CHECKS))
 def player_boxscores(context: AssetExecutionContext, landing_store: LandingStore,
@@ -138,7 +137,7 @@ def player_boxscores(context: AssetExecutionContext, landing_store: LandingStore
                          "schedule_source": schedule_source(context, landing_store)})
 
 
-@warehouse_asset(PROP_LINES, group="raw", deps=[odds_player_points_payloads],
+@warehouse_asset(PROP_LINES, deps=[table_key(LANDING_LINES)],
                  check_specs=specs(table_key(PROP_LINES), PROP_LINE_CHECKS))
 def player_prop_lines(context: AssetExecutionContext, landing_store: LandingStore) -> Iterator:
     parsed, report = parse_window(context, landing_store, PROP_LINE_ENDPOINTS, PROP_LINES)

@@ -33,6 +33,7 @@ from dagster import (
     sensor,
 )
 
+from nba_pipeline.constants import TRIGGER_TAG
 from nba_pipeline.partitions import GAME_DATE_TIMEZONE, daily_partitions
 from nba_pipeline.sources.base import (
     BOXSCORE_ENDPOINTS,
@@ -40,6 +41,14 @@ from nba_pipeline.sources.base import (
     SCHEDULE_ENDPOINTS,
 )
 from nba_pipeline.storage.landing import LandedKey, LandingStore
+from nba_pipeline.tables import (
+    BOXSCORES,
+    LANDING_BOXSCORES,
+    LANDING_LINES,
+    LANDING_SCHEDULE,
+    PROP_LINES,
+    SCHEDULE,
+)
 
 # Payload prefixes only: model artifacts (models/) and published JSON (published/) share the
 # store but are outputs, not inputs.
@@ -51,21 +60,20 @@ LOOKBACK_DAYS = 7
 LOOKAHEAD_DAYS = 3
 # Date prefixes re-fingerprinted per tick to catch files rewritten in place (same key).
 VERIFY_PER_TICK = 48
-TRIGGER_TAG = "nba_pipeline/trigger"
 RAW_GROUP = "raw"
 
 RAW_TABLE_BY_ENDPOINT: dict[tuple[str, str], AssetKey] = {
-    **{e: AssetKey(["nba_raw", "schedule"]) for e in SCHEDULE_ENDPOINTS},
-    **{e: AssetKey(["nba_raw", "player_boxscores"]) for e in BOXSCORE_ENDPOINTS},
-    **{e: AssetKey(["nba_raw", "player_prop_lines"]) for e in PROP_LINE_ENDPOINTS},
+    **{e: AssetKey(SCHEDULE.path) for e in SCHEDULE_ENDPOINTS},
+    **{e: AssetKey(BOXSCORES.path) for e in BOXSCORE_ENDPOINTS},
+    **{e: AssetKey(PROP_LINES.path) for e in PROP_LINE_ENDPOINTS},
 }
 # Swept with their own cursors: per endpoint (new dates sort after old ones, so the latest
 # landed date is always seen), then per source (keys of unknown endpoints or unparseable keys).
 SWEEP_PREFIXES = (*(f"{s}/{e}/" for s, e in RAW_TABLE_BY_ENDPOINT), *WATCHED_PREFIXES)
 LANDING_ASSET_BY_ENDPOINT: dict[tuple[str, str], AssetKey] = {
-    **{e: AssetKey(["landing", "nba_schedule"]) for e in SCHEDULE_ENDPOINTS},
-    **{e: AssetKey(["landing", "nba_boxscores"]) for e in BOXSCORE_ENDPOINTS},
-    **{e: AssetKey(["landing", "odds_player_points"]) for e in PROP_LINE_ENDPOINTS},
+    **{e: AssetKey(LANDING_SCHEDULE.path) for e in SCHEDULE_ENDPOINTS},
+    **{e: AssetKey(LANDING_BOXSCORES.path) for e in BOXSCORE_ENDPOINTS},
+    **{e: AssetKey(LANDING_LINES.path) for e in PROP_LINE_ENDPOINTS},
 }
 
 

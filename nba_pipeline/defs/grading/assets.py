@@ -1,0 +1,59 @@
+"""Phase 6: every prediction graded against the box score the morning after."""
+
+from collections.abc import Iterator
+
+import pandas as pd
+from dagster import AssetExecutionContext, AssetIn, MetadataValue, Output
+
+from nba_pipeline.defs.grading.checks import DRIFT_LOOKBACK_DAYS, PERFORMANCE_CHECKS
+from nba_pipeline.lib.checks import evaluate, specs
+from nba_pipeline.lib.warehouse_asset import (
+    in_window,
+    table_frame,
+    table_key,
+    warehouse_asset,
+    window_label,
+)
+from nba_pipeline.ml import systems
+from nba_pipeline.partitions import history_through
+from nba_pipeline.tables import ACCURACY, DAILY_PERFORMANCE, PGS, PREDICTIONS
+
+# Prediction columns `systems.grade` carries through; the accuracy table does not keep them.
+ACCURACY_WORKING = ("player_name", "team_abbr", "opponent_abbr", "edge", "confidence",
+                    "model_version", "feature_version", "created_at", "is_active")
+
+
+@warehouse_asset(
+    ACCURACY,
+    ins={"player_prop_predictions": AssetIn(table_key(PREDICTIONS)),
+         "player_game_summary": AssetIn(table_key(PGS))},
+)
+def prediction_accuracy(context: AssetExecutionContext, player_prop_predictions: pd.DataFrame,
+                        player_game_summary: pd.DataFrame) -> Output:
+    graded = systems.grade(player_prop_predictions, player_game_summary)
+    frame = table_frame(graded, ACCURACY, working=ACCURACY_WORKING)
+    return Output(frame, metadata={"graded": len(frame),
+                                   "hits": int(frame["is_hit"].fillna(False).sum())})
+
+
+# The input reaches back DRIFT_LOOKBACK_DAYS so the drift check can compare against history.
+@warehouse_asset(DAILY_PERFORMANCE,
+                 ins={"prediction_accuracy": AssetIn(
+                     table_key(ACCURACY), partition_mapping=history_through(DRIFT_LOOKBACK_DAYS))},
+                 check_specs=specs(table_key(DAILY_PERFORMANCE), PERFORMANCE_CHECKS))
+def system_daily_performance(context: AssetExecutionContext,
+                             prediction_accuracy: pd.DataFrame) -> Iterator:
+    start, end = context.partition_time_window.start, context.partition_time_window.end
+    perf = systems.daily_performance(in_window(prediction_accuracy, pd.Timestamp(start.date()),
+                                               pd.Timestamp(end.date())))
+    frame = table_frame(perf, DAILY_PERFORMANCE)
+    summary = (frame.groupby("system_id")[["mae"]].mean().round(3).reset_index()
+               if len(frame) else frame)
+    yield Output(frame, metadata={"days": int(frame["game_date"].nunique()) if len(frame) else 0,
+                                  "mae_by_system": MetadataValue.md(
+                                      summary.to_markdown(index=False) if len(summary) else "")})
+    yield from evaluate(table_key(DAILY_PERFORMANCE), PERFORMANCE_CHECKS, frame,
+                        window_label(context), {"prediction_accuracy": prediction_accuracy})
+
+
+grading_assets = [prediction_accuracy, system_daily_performance]
