@@ -6,16 +6,20 @@ regenerate with `UPDATE_SNAPSHOTS=1 pytest nba_pipeline_tests/test_definitions.p
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from dagster import Definitions
 
+from nba_pipeline import tables
 from nba_pipeline.definitions import build_definitions
 from nba_pipeline.partitions import GAME_DATE_START, GAME_DATE_TIMEZONE, daily_partitions
 from nba_pipeline.storage.schema import load_schemas
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.json"
+CHECKOUT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -92,3 +96,32 @@ def test_every_warehouse_asset_has_ddl_and_a_check():
     for table in ["nba_raw.player_boxscores", "nba_analytics.player_game_summary",
                   "nba_precompute.ml_feature_store_v2", "nba_predictions.player_prop_predictions"]:
         assert any(".".join(k.path) == table for k in checked), table
+
+
+def _dg(*args: str) -> subprocess.CompletedProcess:
+    """Dagster's own CLI on this project ([tool.dg] in pyproject.toml), as a user runs it."""
+    dg = Path(sys.executable).with_name("dg")
+    return subprocess.run([str(dg), *args], cwd=CHECKOUT, capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "NO_COLOR": "1"})
+
+
+def test_dg_check_defs_passes():
+    result = _dg("check", "defs")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "All definitions loaded successfully" in result.stdout + result.stderr
+
+
+def test_dg_list_defs_shows_the_registry_with_code_references():
+    result = _dg("list", "defs", "--json")
+    assert result.returncode == 0, result.stderr
+    listed = json.loads(result.stdout)
+    assets = {a["asset_key"]: a for a in listed["assets"]}
+    assert set(assets) == {t.user_string for t in tables.TABLES.values()}
+    for entry in tables.TABLES.values():
+        asset = assets[entry.user_string]
+        assert asset["group_name"] == entry.group
+        # The UI links each asset to its own function in its phase's folder.
+        assert asset["source"].startswith(f"nba_pipeline/defs/{entry.group}/assets.py:")
+    frozen = json.loads(SNAPSHOT.read_text())["assets"]
+    assert len(listed["asset_checks"]) == sum(len(a["checks"]) for a in frozen.values())
+    assert {j["name"] for j in listed["jobs"]} >= {"daily_pipeline", "scrape_morning"}

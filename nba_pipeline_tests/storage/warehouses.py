@@ -32,8 +32,11 @@ from nba_pipeline.storage.duckdb_warehouse import (
     WarehouseDuckDBIOManager,
 )
 from nba_pipeline.storage.schema import table_schema
+from nba_pipeline.tables import Table
 
 TABLE = "nba_predictions.points_model"
+# The real table, written by a test asset of its own group.
+CONTRACT_TABLE = Table(TABLE, "contract")
 ROWS_PER_DAY = 3
 INJECTED = "injected failure after delete and insert"
 
@@ -53,7 +56,7 @@ def rows_for(day: date, version: str = "a") -> list[dict[str, Any]]:
             for i in range(ROWS_PER_DAY)]
 
 
-@warehouse_asset(TABLE, group="contract")
+@warehouse_asset(CONTRACT_TABLE)
 def points_model(context, config: RowsConfig) -> Output:
     """Deterministic rows for every date of the run; `bad_columns` and `lossy` skip conforming."""
     frame = pd.DataFrame([r for d in partition_dates(context) for r in rows_for(d, config.version)])
@@ -63,11 +66,11 @@ def points_model(context, config: RowsConfig) -> Output:
         return Output(frame.drop(columns=["artifact_key"]).assign(bogus_column=1))
     if config.lossy:  # fractions into INT64: the IO manager must refuse, not round
         return Output(frame.assign(train_rows=frame["train_rows"] + 0.5))
-    return Output(table_frame(frame, TABLE))
+    return Output(table_frame(frame, CONTRACT_TABLE))
 
 
 @asset(key=["contract", "reader"], partitions_def=daily_partitions,
-       ins={"model": AssetIn(table_key(TABLE))},
+       ins={"model": AssetIn(table_key(CONTRACT_TABLE))},
        backfill_policy=points_model.backfill_policy)
 def reader(model: pd.DataFrame) -> MaterializeResult:
     """Loads the run's range of the table through the IO manager and reports what it saw."""
