@@ -9,12 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from nba_pipeline.constants import EASTERN
+from nba_pipeline.constants import BOX_SCORE_STATS, EASTERN, TEAM_TOTAL_STATS
 from nba_pipeline.domain.matchups import matchup_sides
 from nba_pipeline.domain.players import MATCH_COLUMNS, match_line_names
 
-COUNT_COLUMNS = ["points", "fgm", "fga", "fg3m", "fg3a", "ftm", "fta", "oreb", "dreb", "reb",
-                 "ast", "stl", "blk", "tov"]
+COUNT_COLUMNS = [c for c in BOX_SCORE_STATS if c != "pf"]
 
 
 def implied_probability(american: pd.Series) -> pd.Series:
@@ -181,8 +180,7 @@ def team_offense_summary(pgs: pd.DataFrame) -> pd.DataFrame:
     """One row per team per game: totals, possessions (both sides averaged), pace, ratings."""
     if pgs.empty:
         return pd.DataFrame()
-    sums = ["points", "fgm", "fga", "fg3m", "fg3a", "ftm", "fta", "oreb", "dreb", "ast", "tov",
-            "minutes"]
+    sums = [*TEAM_TOTAL_STATS, "minutes"]
     frame = pgs.assign(**{c: pd.to_numeric(pgs[c]).astype(float) for c in sums})
     team = frame.groupby(["game_date", "game_id", "team_abbr"], as_index=False).agg(
         **{c: (c, "sum") for c in sums},

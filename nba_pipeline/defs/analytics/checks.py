@@ -6,12 +6,12 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from nba_pipeline.constants import TEAM_TOTAL_STATS
 from nba_pipeline.domain.players import MATCH_COLUMNS, is_normalized
 from nba_pipeline.lib.checks import Check, Outcome, duplicate_keys, sample
 
 # Team totals that must equal the sum over the team's player rows.
-SUMMED_STATS = ["points", "fgm", "fga", "fg3m", "fg3a", "ftm", "fta", "oreb", "dreb", "ast",
-                "tov"]
+SUMMED_STATS = list(TEAM_TOTAL_STATS)
 
 
 def _lookups_normalized(frame: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> Outcome:

@@ -6,12 +6,12 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from nba_pipeline.constants import BOX_SCORE_STATS
 from nba_pipeline.lib.checks import Check, Outcome, duplicate_keys, sample
 
 MIN_PLAYERS_PER_TEAM = 5
 MAX_PLAYERS_PER_TEAM = 20
-STATS = ["points", "fgm", "fga", "fg3m", "fg3a", "ftm", "fta", "oreb", "dreb", "reb", "ast",
-         "stl", "blk", "tov", "pf"]
+STATS = list(BOX_SCORE_STATS)
 
 
 def _points_arithmetic(frame: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> Outcome:
