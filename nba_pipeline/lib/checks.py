@@ -104,3 +104,11 @@ def duplicate_keys(keys: Sequence[str]) -> CheckFn:
         return Outcome(len(dup) == 0, {"duplicate_rows": len(dup), "key": ", ".join(keys),
                                        "sample": sample(dup, shown) if len(dup) else []})
     return fn
+
+
+def unique_rows(name: str, keys: Sequence[str], why: str = "", *,
+                blocking: bool = True) -> Check:
+    """The usual key check: one row per `keys` in what the asset wrote (0 duplicates)."""
+    description = f"One row per ({', '.join(keys)}) (0 duplicates)." + (f" {why}" if why else "")
+    return Check(name, description, duplicate_keys(keys), blocking=blocking,
+                 threshold="0 duplicate rows")

@@ -1,6 +1,6 @@
 """Shape of every warehouse asset: daily partitions, single-run backfills, replace-by-date."""
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -11,9 +11,11 @@ from dagster import (
     AssetIn,
     AssetKey,
     BackfillPolicy,
+    Output,
     asset,
 )
 
+from nba_pipeline.lib.checks import Check, evaluate
 from nba_pipeline.lib.schema_check import SCHEMA_DIFF_ATTR, schema_check, with_schema_check
 from nba_pipeline.partitions import daily_partitions, dates_between
 from nba_pipeline.storage.schema import SchemaDriftError, conform, schema_diff, table_schema
@@ -113,3 +115,11 @@ def window_label(context: AssetExecutionContext) -> str:
     start, end = partition_window(context)
     last = (end - pd.Timedelta(days=1)).date()
     return start.date().isoformat() if last == start.date() else f"{start.date()}..{last}"
+
+
+def checked_output(context: AssetExecutionContext, table: Table, checks: Sequence[Check],
+                   frame: pd.DataFrame, metadata: Mapping[str, Any] | None = None,
+                   inputs: Mapping[str, pd.DataFrame] | None = None) -> Iterator[Any]:
+    """The table's Output, then each check's result on that same frame, for the run's window."""
+    yield Output(frame, metadata=dict(metadata or {}))
+    yield from evaluate(table_key(table), checks, frame, window_label(context), inputs)

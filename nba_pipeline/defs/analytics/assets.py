@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 
 import pandas as pd
-from dagster import AssetExecutionContext, AssetIn, Output
+from dagster import AssetExecutionContext, AssetIn
 
 from nba_pipeline.defs.analytics.checks import (
     CONTEXT_CHECKS,
@@ -12,14 +12,14 @@ from nba_pipeline.defs.analytics.checks import (
     TEAM_SUMMARY_CHECKS,
 )
 from nba_pipeline.domain import analytics
-from nba_pipeline.lib.checks import evaluate, specs
+from nba_pipeline.lib.checks import specs
 from nba_pipeline.lib.warehouse_asset import (
+    checked_output,
     in_window,
     partition_window,
     table_frame,
     table_key,
     warehouse_asset,
-    window_label,
 )
 from nba_pipeline.partitions import history, history_through
 from nba_pipeline.tables import (
@@ -54,9 +54,8 @@ def player_game_summary(context: AssetExecutionContext, player_boxscores: pd.Dat
     frame = table_frame(
         analytics.player_game_summary(player_boxscores, player_prop_lines, start, end), PGS,
         working=PGS_WORKING)
-    yield Output(frame, metadata={"player_games": len(frame),
-                                  "with_line": int(frame["points_line"].notna().sum())})
-    yield from evaluate(table_key(PGS), PLAYER_GAME_SUMMARY_CHECKS, frame, window_label(context))
+    yield from checked_output(context, PGS, PLAYER_GAME_SUMMARY_CHECKS, frame, {
+        "player_games": len(frame), "with_line": int(frame["points_line"].notna().sum())})
 
 
 @warehouse_asset(TEAM_OFFENSE,
@@ -65,9 +64,9 @@ def player_game_summary(context: AssetExecutionContext, player_boxscores: pd.Dat
 def team_offense_game_summary(context: AssetExecutionContext,
                               player_game_summary: pd.DataFrame) -> Iterator:
     frame = table_frame(analytics.team_offense_summary(player_game_summary), TEAM_OFFENSE)
-    yield Output(frame, metadata={"team_games": len(frame)})
-    yield from evaluate(table_key(TEAM_OFFENSE), TEAM_OFFENSE_CHECKS, frame, window_label(context),
-                        {"player_game_summary": player_game_summary})
+    yield from checked_output(context, TEAM_OFFENSE, TEAM_OFFENSE_CHECKS, frame,
+                              {"team_games": len(frame)},
+                              {"player_game_summary": player_game_summary})
 
 
 @warehouse_asset(TEAM_DEFENSE,
@@ -76,8 +75,8 @@ def team_offense_game_summary(context: AssetExecutionContext,
 def team_defense_game_summary(context: AssetExecutionContext,
                               team_offense_game_summary: pd.DataFrame) -> Iterator:
     frame = table_frame(analytics.team_defense_summary(team_offense_game_summary), TEAM_DEFENSE)
-    yield Output(frame, metadata={"team_games": len(frame)})
-    yield from evaluate(table_key(TEAM_DEFENSE), TEAM_SUMMARY_CHECKS, frame, window_label(context))
+    yield from checked_output(context, TEAM_DEFENSE, TEAM_SUMMARY_CHECKS, frame,
+                              {"team_games": len(frame)})
 
 
 @warehouse_asset(
@@ -96,11 +95,10 @@ def upcoming_player_game_context(context: AssetExecutionContext, schedule: pd.Da
     frame, name_matches = analytics.context_with_line_names(
         in_window(schedule, start, end), recent_games, player_prop_lines)
     frame = table_frame(frame, CONTEXT)
-    yield Output(frame, metadata={"expected_players": len(frame),
-                                  "with_line": int(frame["has_line"].sum())})
-    yield from evaluate(table_key(CONTEXT), CONTEXT_CHECKS, frame, window_label(context),
-                        {"player_prop_lines": player_prop_lines,
-                         "line_name_matches": name_matches})
+    yield from checked_output(
+        context, CONTEXT, CONTEXT_CHECKS, frame,
+        {"expected_players": len(frame), "with_line": int(frame["has_line"].sum())},
+        {"player_prop_lines": player_prop_lines, "line_name_matches": name_matches})
 
 
 analytics_assets = [player_game_summary, team_offense_game_summary, team_defense_game_summary,

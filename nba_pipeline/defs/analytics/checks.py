@@ -8,7 +8,7 @@ import pandas as pd
 
 from nba_pipeline.constants import TEAM_TOTAL_STATS
 from nba_pipeline.domain.players import MATCH_COLUMNS, is_normalized
-from nba_pipeline.lib.checks import Check, Outcome, duplicate_keys, sample
+from nba_pipeline.lib.checks import Check, Outcome, sample, unique_rows
 
 # Team totals that must equal the sum over the team's player rows.
 SUMMED_STATS = list(TEAM_TOTAL_STATS)
@@ -101,9 +101,7 @@ def _by_name(rows: pd.DataFrame, keys: list[str]) -> list[dict[str, str | int]]:
 
 
 PLAYER_GAME_SUMMARY_CHECKS = [
-    Check("unique_player_game", "One row per (game_id, player_lookup) (0 duplicates).",
-          duplicate_keys(["game_id", "player_lookup"]), blocking=True,
-          threshold="0 duplicate rows"),
+    unique_rows("unique_player_game", ["game_id", "player_lookup"]),
     Check("player_lookup_normalized",
           "Every player_lookup is already in normalized form (lower-case ASCII, no suffix); "
           "0 bad lookups.",
@@ -111,8 +109,7 @@ PLAYER_GAME_SUMMARY_CHECKS = [
 ]
 
 TEAM_SUMMARY_CHECKS = [
-    Check("unique_team_game", "One row per (game_id, team_abbr) (0 duplicates).",
-          duplicate_keys(["game_id", "team_abbr"]), blocking=True, threshold="0 duplicate rows"),
+    unique_rows("unique_team_game", ["game_id", "team_abbr"]),
 ]
 
 TEAM_OFFENSE_CHECKS = [
@@ -124,9 +121,7 @@ TEAM_OFFENSE_CHECKS = [
 ]
 
 CONTEXT_CHECKS = [
-    Check("unique_context_row", "One row per (game_date, player_lookup) (0 duplicates).",
-          duplicate_keys(["game_date", "player_lookup"]), blocking=True,
-          threshold="0 duplicate rows"),
+    unique_rows("unique_context_row", ["game_date", "player_lookup"]),
     Check("line_players_known",
           "Warns when a player with a points line matches no expected player with recent "
           "box-score history, after a spelling no box score knows was matched to the one "

@@ -6,13 +6,13 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, MetadataValue, Output
 
 from nba_pipeline.defs.grading.checks import DRIFT_LOOKBACK_DAYS, PERFORMANCE_CHECKS
-from nba_pipeline.lib.checks import evaluate, specs
+from nba_pipeline.lib.checks import specs
 from nba_pipeline.lib.warehouse_asset import (
+    checked_output,
     in_window,
     table_frame,
     table_key,
     warehouse_asset,
-    window_label,
 )
 from nba_pipeline.ml import systems
 from nba_pipeline.partitions import history_through
@@ -49,11 +49,11 @@ def system_daily_performance(context: AssetExecutionContext,
     frame = table_frame(perf, DAILY_PERFORMANCE)
     summary = (frame.groupby("system_id")[["mae"]].mean().round(3).reset_index()
                if len(frame) else frame)
-    yield Output(frame, metadata={"days": int(frame["game_date"].nunique()) if len(frame) else 0,
-                                  "mae_by_system": MetadataValue.md(
-                                      summary.to_markdown(index=False) if len(summary) else "")})
-    yield from evaluate(table_key(DAILY_PERFORMANCE), PERFORMANCE_CHECKS, frame,
-                        window_label(context), {"prediction_accuracy": prediction_accuracy})
+    metadata = {"days": int(frame["game_date"].nunique()) if len(frame) else 0,
+                "mae_by_system": MetadataValue.md(
+                    summary.to_markdown(index=False) if len(summary) else "")}
+    yield from checked_output(context, DAILY_PERFORMANCE, PERFORMANCE_CHECKS, frame, metadata,
+                              {"prediction_accuracy": prediction_accuracy})
 
 
 grading_assets = [prediction_accuracy, system_daily_performance]

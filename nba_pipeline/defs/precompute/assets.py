@@ -3,18 +3,18 @@
 from collections.abc import Iterator
 
 import pandas as pd
-from dagster import AssetExecutionContext, AssetIn, Output
+from dagster import AssetExecutionContext, AssetIn
 
 from nba_pipeline.defs.precompute.checks import FEATURE_STORE_CHECKS
 from nba_pipeline.features import feature_store
 from nba_pipeline.features.feature_store import FEATURE_VERSION, build_feature_rows
 from nba_pipeline.features.feature_store import FEATURES as FEATURE_NAMES
-from nba_pipeline.lib.checks import evaluate, specs
+from nba_pipeline.lib.checks import specs
 from nba_pipeline.lib.warehouse_asset import (
+    checked_output,
     table_frame,
     table_key,
     warehouse_asset,
-    window_label,
 )
 from nba_pipeline.partitions import history
 from nba_pipeline.tables import CONTEXT, FEATURES, PGS, TEAM_DEFENSE, TEAM_OFFENSE
@@ -45,13 +45,11 @@ def ml_feature_store_v2(context: AssetExecutionContext,
     rows = build_feature_rows(upcoming_player_game_context, player_history, team_offense,
                               team_defense, created_at=pd.Timestamp.now(tz="UTC"))
     frame = table_frame(rows, FEATURES, working=FEATURE_WORKING)
-    yield Output(frame, metadata={
+    yield from checked_output(context, FEATURES, FEATURE_STORE_CHECKS, frame, {
         "rows": len(frame), "feature_version": FEATURE_VERSION,
         "feature_count": len(FEATURE_NAMES),
         "mean_completeness": float(frame["completeness"].mean()) if len(frame) else 0.0,
     })
-    yield from evaluate(table_key(FEATURES), FEATURE_STORE_CHECKS, frame,
-                        window_label(context))
 
 
 feature_assets = [ml_feature_store_v2]

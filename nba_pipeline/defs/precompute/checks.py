@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from nba_pipeline.features.feature_store import FEATURE_VERSION, FEATURES, REQUIRED_FEATURES
-from nba_pipeline.lib.checks import Check, Outcome, duplicate_keys, sample
+from nba_pipeline.lib.checks import Check, Outcome, sample, unique_rows
 
 # A row is "complete enough" at this share of required features; this share of a day's rows must
 # be. On real 2024 data every day has 100% of rows at >= 0.8 (the minimum seen is 0.82).
@@ -73,9 +73,7 @@ FEATURE_STORE_CHECKS = [
           "Every feature for game date D comes from games strictly before D "
           "(source_max_game_date < game_date on every row).",
           _point_in_time, blocking=True, threshold="0 leaking rows"),
-    Check("unique_feature_row", "One row per (game_date, player_lookup) (0 duplicates).",
-          duplicate_keys(["game_date", "player_lookup"]), blocking=True,
-          threshold="0 duplicate rows"),
+    unique_rows("unique_feature_row", ["game_date", "player_lookup"]),
     Check("feature_version_and_count",
           f"feature_version = {FEATURE_VERSION} and feature_count = {len(FEATURES)} on every row, "
           "and every feature column present.",

@@ -9,13 +9,13 @@ from dagster import AssetExecutionContext, AssetIn, Failure, MetadataValue, Outp
 
 from nba_pipeline.defs.predictions.checks import PREDICTION_CHECKS
 from nba_pipeline.features.feature_store import FEATURE_VERSION
-from nba_pipeline.lib.checks import evaluate, specs
+from nba_pipeline.lib.checks import specs
 from nba_pipeline.lib.warehouse_asset import (
+    checked_output,
     partition_dates,
     table_frame,
     table_key,
     warehouse_asset,
-    window_label,
 )
 from nba_pipeline.ml import model as points_model_lib
 from nba_pipeline.ml import systems
@@ -99,13 +99,11 @@ def player_prop_predictions(context: AssetExecutionContext, landing_store: Landi
         info = points_model_lib.ModelInfo.from_json(landing_store.read_bytes(info_key).decode())
         out.append(predict_day(day, booster, info, created_at))
     frame = table_frame(pd.concat(out, ignore_index=True) if out else pd.DataFrame(), PREDICTIONS)
-    yield Output(frame, metadata={
+    yield from checked_output(context, PREDICTIONS, PREDICTION_CHECKS, frame, {
         "predictions": len(frame),
         "with_line": int(frame["line_value"].notna().sum()),
         "picks": int(frame["recommendation"].isin(["OVER", "UNDER"]).sum()),
-    })
-    yield from evaluate(table_key(PREDICTIONS), PREDICTION_CHECKS, frame, window_label(context),
-                        {"features": features})
+    }, {"features": features})
 
 
 def predict_day(day: pd.DataFrame, booster: lgb.Booster, info: points_model_lib.ModelInfo,

@@ -4,13 +4,14 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timezone
 
 import pandas as pd
-from dagster import AssetExecutionContext, AssetIn, Failure, Output
+from dagster import AssetExecutionContext, AssetIn, Failure
 
 from nba_pipeline.defs.raw.checks import BOXSCORE_CHECKS, PROP_LINE_CHECKS, SCHEDULE_CHECKS
 from nba_pipeline.domain.matchups import orient_to_schedule
 from nba_pipeline.domain.parsing import SOURCE_GAME_COLUMNS, parse_landed, schedule_source_games
-from nba_pipeline.lib.checks import evaluate, specs
+from nba_pipeline.lib.checks import specs
 from nba_pipeline.lib.warehouse_asset import (
+    checked_output,
     partition_dates,
     table_frame,
     table_key,
@@ -115,8 +116,8 @@ def schedule_source(context: AssetExecutionContext, store: LandingStore) -> pd.D
 def schedule(context: AssetExecutionContext, landing_store: LandingStore) -> Iterator:
     parsed, report = parse_window(context, landing_store, SCHEDULE_ENDPOINTS, SCHEDULE)
     frame = table_frame(parsed, SCHEDULE)
-    yield Output(frame, metadata={"games": len(frame), **report})
-    yield from evaluate(table_key(SCHEDULE), SCHEDULE_CHECKS, frame, window_label(context))
+    yield from checked_output(context, SCHEDULE, SCHEDULE_CHECKS, frame,
+                              {"games": len(frame), **report})
 
 
 @warehouse_asset(BOXSCORES, deps=[table_key(LANDING_BOXSCORES)],
@@ -129,12 +130,11 @@ def player_boxscores(context: AssetExecutionContext, landing_store: LandingStore
     # both rows); the landed payload keeps nba.com's own MATCHUP text.
     oriented, reoriented = orient_to_schedule(parsed, schedule)
     frame = table_frame(oriented, BOXSCORES)
-    yield Output(frame, metadata={"player_games": len(frame),
-                                  "games": int(frame["game_id"].nunique()),
-                                  "matchups_from_schedule": reoriented, **report})
-    yield from evaluate(table_key(BOXSCORES), BOXSCORE_CHECKS, frame, window_label(context),
-                        {"schedule": schedule,
-                         "schedule_source": schedule_source(context, landing_store)})
+    metadata = {"player_games": len(frame), "games": int(frame["game_id"].nunique()),
+                "matchups_from_schedule": reoriented, **report}
+    yield from checked_output(
+        context, BOXSCORES, BOXSCORE_CHECKS, frame, metadata,
+        {"schedule": schedule, "schedule_source": schedule_source(context, landing_store)})
 
 
 @warehouse_asset(PROP_LINES, deps=[table_key(LANDING_LINES)],
@@ -142,9 +142,8 @@ def player_boxscores(context: AssetExecutionContext, landing_store: LandingStore
 def player_prop_lines(context: AssetExecutionContext, landing_store: LandingStore) -> Iterator:
     parsed, report = parse_window(context, landing_store, PROP_LINE_ENDPOINTS, PROP_LINES)
     frame = table_frame(parsed, PROP_LINES)
-    yield Output(frame, metadata={"lines": len(frame),
+    yield from checked_output(context, PROP_LINES, PROP_LINE_CHECKS, frame, {"lines": len(frame),
                                   "players": int(frame["player_lookup"].nunique()), **report})
-    yield from evaluate(table_key(PROP_LINES), PROP_LINE_CHECKS, frame, window_label(context))
 
 
 raw_assets = [schedule, player_boxscores, player_prop_lines]

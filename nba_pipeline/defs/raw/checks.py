@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from nba_pipeline.constants import BOX_SCORE_STATS
-from nba_pipeline.lib.checks import Check, Outcome, duplicate_keys, sample
+from nba_pipeline.lib.checks import Check, Outcome, sample, unique_rows
 
 MIN_PLAYERS_PER_TEAM = 5
 MAX_PLAYERS_PER_TEAM = 20
@@ -108,10 +108,8 @@ def _team_points_match(frame: pd.DataFrame, inputs: Mapping[str, pd.DataFrame]) 
 
 
 BOXSCORE_CHECKS = [
-    Check("no_duplicate_player_games",
-          "Each (game_id, player_id) appears once (0 duplicates); duplicates would double-count "
-          "points downstream.",
-          duplicate_keys(["game_id", "player_id"]), blocking=True, threshold="0 duplicate rows"),
+    unique_rows("no_duplicate_player_games", ["game_id", "player_id"],
+                "Duplicates would double-count points downstream."),
     Check("games_complete_vs_schedule",
           "Every final game the landed schedule payloads list is in nba_raw.schedule and has "
           "box-score rows for both teams (0 dropped games, 0 missing team-games).",
@@ -145,8 +143,7 @@ def _primary_schedule_source(frame: pd.DataFrame, _: Mapping[str, pd.DataFrame])
 
 
 SCHEDULE_CHECKS = [
-    Check("unique_game_id", "Each game_id appears once per schedule (0 duplicates).",
-          duplicate_keys(["game_id"]), blocking=True, threshold="0 duplicate rows"),
+    unique_rows("unique_game_id", ["game_id"]),
     Check("schedule_primary_source",
           "Every game came from nba.com; a fallback source (ESPN, Ball Don't Lie) only warns.",
           _primary_schedule_source, warn=True,
@@ -154,9 +151,6 @@ SCHEDULE_CHECKS = [
 ]
 
 PROP_LINE_CHECKS = [
-    Check("unique_line_key",
-          "One row per (event, book, player, line): repeated snapshots must not stack "
-          "(0 duplicates).",
-          duplicate_keys(["event_id", "bookmaker", "player_lookup", "line_value"]),
-          threshold="0 duplicate rows"),
+    unique_rows("unique_line_key", ["event_id", "bookmaker", "player_lookup", "line_value"],
+                "Repeated snapshots must not stack.", blocking=False),
 ]
