@@ -1,12 +1,7 @@
-"""nba_pipeline: NBA box scores and player-prop lines to graded points predictions, on Dagster."""
+"""nba_pipeline: NBA box scores and player-prop lines to graded points predictions, on Dagster.
 
-import warnings
-
-from dagster import BetaWarning, PreviewWarning
-
-# We use single-run backfill policies, blocking checks and time-window mappings on purpose
-# (see README); their beta/preview warnings would otherwise drown every log line.
-warnings.filterwarnings("ignore", category=BetaWarning)
-warnings.filterwarnings("ignore", category=PreviewWarning)
+Importing the package does not import Dagster: `ingest`, `domain` and `tables` are plain Python.
+Dagster's beta/preview warning filters are set where definitions are built (definitions.py).
+"""
 
 __version__ = "0.1.0"

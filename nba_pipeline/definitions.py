@@ -9,23 +9,33 @@ resources of the profile in NBA_PIPELINE_PROFILE (profiles.py).
 from __future__ import annotations
 
 import inspect
+import warnings
 from pathlib import Path
 from typing import Any
 
 from dagster import (
     AssetsDefinition,
     AssetSpec,
+    BetaWarning,
     CodeReferencesMetadataValue,
     ComponentTree,
     Definitions,
     LocalFileCodeReference,
+    PreviewWarning,
     definitions,
 )
 
-from nba_pipeline import defs as defs_package
-from nba_pipeline.lib.automation import with_automation
-from nba_pipeline.lib.freshness import with_freshness
-from nba_pipeline.profiles import resources_for
+# We use single-run backfill policies, blocking checks and time-window mappings on purpose
+# (see README); their beta/preview warnings would otherwise drown every log line. Set before the
+# defs/ modules below are imported, so their decorators' warnings are filtered too. (The tests
+# filter them in pyproject.toml; the CLI builds definitions through this module.)
+warnings.filterwarnings("ignore", category=BetaWarning)
+warnings.filterwarnings("ignore", category=PreviewWarning)
+
+from nba_pipeline import defs as defs_package  # noqa: E402  (after the filters)
+from nba_pipeline.lib.automation import with_automation  # noqa: E402
+from nba_pipeline.lib.freshness import with_freshness  # noqa: E402
+from nba_pipeline.profiles import resources_for  # noqa: E402
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 

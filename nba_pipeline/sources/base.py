@@ -1,6 +1,7 @@
 """The one interface that live HTTP clients and the replay source share.
 
-Assets only ever see `NbaDataSource`; a profile decides whether it is live or replayed.
+Assets only ever see `NbaDataSource`; a profile decides whether it is live or replayed. Which
+(source, endpoint) pairs land payloads the raw tables parse is `nba_pipeline.ingest.endpoints`.
 """
 
 from __future__ import annotations
@@ -13,18 +14,6 @@ from datetime import date, datetime
 from dagster import ConfigurableResource
 
 from nba_pipeline.storage.landing import landing_key
-
-# (source, endpoint) pairs that land payloads; the raw parsers dispatch on them.
-SCHEDULE_ENDPOINTS = (
-    ("nba_com", "schedule"),
-    ("espn", "scoreboard"),
-    ("balldontlie", "games"),
-)
-BOXSCORE_ENDPOINTS = (("nba_com", "leaguegamelog"), ("balldontlie", "box_scores"))
-PROP_LINE_ENDPOINTS = (
-    ("odds_api", "event_odds_player_points"),
-    ("odds_api", "event_odds_player_points_historical"),
-)
 
 
 @dataclass(frozen=True)

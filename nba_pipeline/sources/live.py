@@ -19,6 +19,14 @@ from dagster import get_dagster_logger
 from pydantic import Field
 
 from nba_pipeline.constants import EASTERN
+from nba_pipeline.ingest.endpoints import (
+    BDL_BOX_SCORES,
+    BDL_GAMES,
+    ESPN_SCOREBOARD,
+    NBA_COM_LEAGUEGAMELOG,
+    NBA_COM_SCHEDULE,
+    sources_for,
+)
 from nba_pipeline.sources.base import NbaDataSource, Payload, SourceUnavailableError
 from nba_pipeline.sources.clients import (
     BalldontlieClient,
@@ -29,6 +37,7 @@ from nba_pipeline.sources.clients import (
 )
 from nba_pipeline.sources.clients.base import ApiKeyError
 from nba_pipeline.sources.http import HttpFetchError
+from nba_pipeline.tables import BOXSCORES, SCHEDULE
 
 # Failures a fallback can cure; anything else (a bug) propagates unchanged.
 SOURCE_FAILURES = (HttpFetchError, RejectedPayload, ApiKeyError)
@@ -59,8 +68,9 @@ class LiveSource(NbaDataSource):
     espn: EspnClient = Field(default_factory=EspnClient)
     balldontlie: BalldontlieClient = Field(default_factory=BalldontlieClient)
     odds_api: OddsApiClient = Field(default_factory=OddsApiClient)
-    schedule_sources: list[str] = ["nba_com", "espn", "balldontlie"]
-    boxscore_sources: list[str] = ["nba_com", "balldontlie"]
+    # Tried in this order: the registry's primary, then its fallbacks (ingest/endpoints.py).
+    schedule_sources: list[str] = sources_for(SCHEDULE)
+    boxscore_sources: list[str] = sources_for(BOXSCORES)
     # Also land boxscoretraditionalv3 per game (starters, MM:SS minutes): one call per game.
     fetch_boxscore_v3: bool = False
 
@@ -68,9 +78,9 @@ class LiveSource(NbaDataSource):
 
     def fetch_schedule(self, game_date: date) -> Iterator[Payload]:
         fetchers: dict[str, Callable[[datetime], Iterable[Payload]]] = {
-            "nba_com": lambda at: [self.nba_com.schedule(game_date, at)],
-            "espn": lambda at: [self.espn.scoreboard(game_date, at)],
-            "balldontlie": lambda at: self.balldontlie.games(game_date, at),
+            NBA_COM_SCHEDULE.source: lambda at: [self.nba_com.schedule(game_date, at)],
+            ESPN_SCOREBOARD.source: lambda at: [self.espn.scoreboard(game_date, at)],
+            BDL_GAMES.source: lambda at: self.balldontlie.games(game_date, at),
         }
         yield from self._first_success("schedule", game_date, self.schedule_sources, fetchers)
 
@@ -78,8 +88,8 @@ class LiveSource(NbaDataSource):
 
     def fetch_boxscores(self, game_date: date) -> Iterator[Payload]:
         fetchers: dict[str, Callable[[datetime], Iterable[Payload]]] = {
-            "nba_com": lambda at: self._nba_boxscores(game_date, at),
-            "balldontlie": lambda at: self.balldontlie.box_scores(game_date, at),
+            NBA_COM_LEAGUEGAMELOG.source: lambda at: self._nba_boxscores(game_date, at),
+            BDL_BOX_SCORES.source: lambda at: self.balldontlie.box_scores(game_date, at),
         }
         yield from self._first_success("box scores", game_date, self.boxscore_sources, fetchers)
 

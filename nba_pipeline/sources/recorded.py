@@ -20,6 +20,7 @@ from nba_pipeline import paths
 from nba_pipeline.constants import EASTERN
 from nba_pipeline.domain.matchups import matchup_sides
 from nba_pipeline.domain.teams import BY_TRICODE, tricode_for_name
+from nba_pipeline.ingest.endpoints import NBA_COM_LEAGUEGAMELOG
 
 BOX_SCORE_GLOB = "box_scores/player_logs_*.csv.gz"
 TEAM_LOG_GLOB = "team_game_logs/*.csv.gz"
@@ -101,7 +102,7 @@ def replay_fetched_at(game_date: date, endpoint: str) -> datetime:
 
     Schedule and lines at 09:00 ET on the day; box scores at 06:00 ET the morning after.
     """
-    if endpoint == "leaguegamelog":
+    if endpoint == NBA_COM_LEAGUEGAMELOG.endpoint:
         local = datetime.combine(game_date + timedelta(days=1), time(6, 0), EASTERN)
     else:
         local = datetime.combine(game_date, time(9, 0), EASTERN)

@@ -5,6 +5,12 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from nba_pipeline.ingest.endpoints import (
+    NBA_COM_LEAGUEGAMELOG,
+    NBA_COM_SCHEDULE,
+    ODDS_EVENT_ODDS,
+    Endpoint,
+)
 from nba_pipeline.sources import recorded
 from nba_pipeline.sources.base import NbaDataSource, Payload
 
@@ -27,17 +33,17 @@ class ReplaySource(NbaDataSource):
         body = recorded.schedule_body(
             self.root, game_date, self.team_log_glob, self.points_lines_glob,
             self.schedule_api_glob)
-        return [self._payload("nba_com", "schedule", game_date, "schedule.json", body,
+        return [self._payload(NBA_COM_SCHEDULE, game_date, "schedule.json", body,
                               "replay://nba_com/scheduleleaguev2")]
 
     def fetch_boxscores(self, game_date: date) -> list[Payload]:
         body = recorded.leaguegamelog_body(self.root, game_date, self.box_score_glob)
-        return [self._payload("nba_com", "leaguegamelog", game_date, "leaguegamelog.json", body,
+        return [self._payload(NBA_COM_LEAGUEGAMELOG, game_date, "leaguegamelog.json", body,
                               "replay://stats.nba.com/stats/leaguegamelog")]
 
     def fetch_player_points_odds(self, game_date: date) -> list[Payload]:
         return [
-            self._payload("odds_api", "event_odds_player_points", game_date,
+            self._payload(ODDS_EVENT_ODDS, game_date,
                           f"{event_id}.json", body,
                           f"replay://odds_api/v4/sports/basketball_nba/events/{event_id}/odds")
             for event_id, body in recorded.event_odds_bodies(
@@ -46,7 +52,7 @@ class ReplaySource(NbaDataSource):
         ]
 
     @staticmethod
-    def _payload(source: str, endpoint: str, game_date: date, name: str, body: bytes,
-                 url: str) -> Payload:
-        return Payload(source, endpoint, game_date, recorded.replay_fetched_at(game_date, endpoint),
-                       name, body, url, {"mode": "replay"})
+    def _payload(spec: Endpoint, game_date: date, name: str, body: bytes, url: str) -> Payload:
+        return Payload(spec.source, spec.endpoint, game_date,
+                       recorded.replay_fetched_at(game_date, spec.endpoint), name, body, url,
+                       {"mode": "replay"})

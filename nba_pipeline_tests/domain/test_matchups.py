@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 from nba_pipeline.domain.matchups import matchup_sides, orient_to_schedule
-from nba_pipeline.domain.parsing import parse_nba_schedule, schedule_source_games
+from nba_pipeline.ingest.endpoints import schedule_source_games
+from nba_pipeline.ingest.parsers.nba_com import parse_nba_schedule
+from nba_pipeline.ingest.payloads import PayloadError
 from nba_pipeline.sources import recorded
-from nba_pipeline.sources.payloads import PayloadError
 from nba_pipeline_tests.sources import neutral_sites as ns
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -16,8 +17,8 @@ from dagster import AssetSelection, DagsterInstance
 
 from nba_pipeline.definitions import build_definitions
 from nba_pipeline.defs.raw.checks import BOXSCORE_CHECKS
-from nba_pipeline.domain import parsing
-from nba_pipeline.domain.parsing import schedule_source_games
+from nba_pipeline.ingest import endpoints
+from nba_pipeline.ingest.endpoints import schedule_source_games
 from nba_pipeline.profiles import local_resources
 from nba_pipeline.runner import RangeRunResult, run_range
 from nba_pipeline.sources.replay import ReplaySource
@@ -125,13 +126,14 @@ def test_completeness_fails_when_the_schedule_parse_drops_a_game(neutral_home) -
 def test_a_parser_that_drops_neutral_games_fails_the_run(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """The old failure mode, re-created: the schedule parse loses the `isNeutral` games."""
-    real = parsing.PARSERS[("nba_com", "schedule")]
+    entry = endpoints.endpoint("nba_com", "schedule")
+    real = entry.parser
 
     def drops_neutral(body: bytes, game_date: date, key: str) -> pd.DataFrame:
         frame = real(body, game_date, key)
         return frame[~frame["game_id"].isin(ns.NEUTRAL_GAMES)].reset_index(drop=True)
 
-    monkeypatch.setitem(parsing.PARSERS, ("nba_com", "schedule"), drops_neutral)
+    monkeypatch.setitem(endpoints.ENDPOINTS, entry.key, replace(entry, parser=drops_neutral))
     day = (date(2024, 12, 14),)
     (result,) = _run(tmp_path / "home", ns.write_data_dir(tmp_path / "data", day), day)
     assert not result.success

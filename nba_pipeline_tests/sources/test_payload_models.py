@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from pydantic import BaseModel
 
-from nba_pipeline.domain.fallback_parsing import minutes_value, parse_bdl_box_scores
-from nba_pipeline.domain.parsing import parse_landed
-from nba_pipeline.sources import payloads as P
-from nba_pipeline.sources.payloads import PayloadError, validate_payload
+from nba_pipeline.ingest import payloads as P
+from nba_pipeline.ingest.endpoints import parse_landed
+from nba_pipeline.ingest.parsers.balldontlie import minutes_value, parse_bdl_box_scores
+from nba_pipeline.ingest.payloads import PayloadError, validate_payload
 from nba_pipeline.sources.recorded import data_dir
 from nba_pipeline_tests.sources.fake_api import SAMPLES, sample
 

@@ -34,25 +34,13 @@ from dagster import (
 )
 
 from nba_pipeline.constants import TRIGGER_TAG
+from nba_pipeline.ingest.endpoints import ENDPOINTS, sources
 from nba_pipeline.partitions import GAME_DATE_TIMEZONE, daily_partitions
-from nba_pipeline.sources.base import (
-    BOXSCORE_ENDPOINTS,
-    PROP_LINE_ENDPOINTS,
-    SCHEDULE_ENDPOINTS,
-)
 from nba_pipeline.storage.landing import LandedKey, LandingStore
-from nba_pipeline.tables import (
-    BOXSCORES,
-    LANDING_BOXSCORES,
-    LANDING_LINES,
-    LANDING_SCHEDULE,
-    PROP_LINES,
-    SCHEDULE,
-)
 
-# Payload prefixes only: model artifacts (models/) and published JSON (published/) share the
-# store but are outputs, not inputs.
-WATCHED_PREFIXES = ("nba_com/", "odds_api/", "espn/", "balldontlie/")
+# Payload prefixes only, one per source of the endpoint registry: model artifacts (models/) and
+# published JSON (published/) share the store but are outputs, not inputs.
+WATCHED_PREFIXES = tuple(f"{source}/" for source in sources())
 MAX_KEYS_PER_TICK = 500
 # Dates watched for new or corrected files: today's partition and the days before it.
 LOOKBACK_DAYS = 7
@@ -63,18 +51,12 @@ VERIFY_PER_TICK = 48
 RAW_GROUP = "raw"
 
 RAW_TABLE_BY_ENDPOINT: dict[tuple[str, str], AssetKey] = {
-    **{e: AssetKey(SCHEDULE.path) for e in SCHEDULE_ENDPOINTS},
-    **{e: AssetKey(BOXSCORES.path) for e in BOXSCORE_ENDPOINTS},
-    **{e: AssetKey(PROP_LINES.path) for e in PROP_LINE_ENDPOINTS},
-}
+    key: AssetKey(e.raw_table.path) for key, e in ENDPOINTS.items()}
 # Swept with their own cursors: per endpoint (new dates sort after old ones, so the latest
 # landed date is always seen), then per source (keys of unknown endpoints or unparseable keys).
-SWEEP_PREFIXES = (*(f"{s}/{e}/" for s, e in RAW_TABLE_BY_ENDPOINT), *WATCHED_PREFIXES)
+SWEEP_PREFIXES = (*(e.prefix for e in ENDPOINTS.values()), *WATCHED_PREFIXES)
 LANDING_ASSET_BY_ENDPOINT: dict[tuple[str, str], AssetKey] = {
-    **{e: AssetKey(LANDING_SCHEDULE.path) for e in SCHEDULE_ENDPOINTS},
-    **{e: AssetKey(LANDING_BOXSCORES.path) for e in BOXSCORE_ENDPOINTS},
-    **{e: AssetKey(LANDING_LINES.path) for e in PROP_LINE_ENDPOINTS},
-}
+    key: AssetKey(e.landing_asset.path) for key, e in ENDPOINTS.items()}
 
 
 @dataclass

@@ -8,7 +8,14 @@ from dagster import AssetExecutionContext, AssetIn, Failure
 
 from nba_pipeline.defs.raw.checks import BOXSCORE_CHECKS, PROP_LINE_CHECKS, SCHEDULE_CHECKS
 from nba_pipeline.domain.matchups import orient_to_schedule
-from nba_pipeline.domain.parsing import SOURCE_GAME_COLUMNS, parse_landed, schedule_source_games
+from nba_pipeline.ingest.endpoints import (
+    Endpoint,
+    endpoints_for,
+    parse_landed,
+    schedule_source_games,
+)
+from nba_pipeline.ingest.parsers.common import SOURCE_GAME_COLUMNS
+from nba_pipeline.ingest.payloads import PayloadError
 from nba_pipeline.lib.checks import specs
 from nba_pipeline.lib.warehouse_asset import (
     checked_output,
@@ -18,8 +25,6 @@ from nba_pipeline.lib.warehouse_asset import (
     warehouse_asset,
     window_label,
 )
-from nba_pipeline.sources.base import BOXSCORE_ENDPOINTS, PROP_LINE_ENDPOINTS, SCHEDULE_ENDPOINTS
-from nba_pipeline.sources.payloads import PayloadError
 from nba_pipeline.storage.landing import Fetch, LandingStore
 from nba_pipeline.tables import (
     BOXSCORES,
@@ -28,23 +33,24 @@ from nba_pipeline.tables import (
     LANDING_SCHEDULE,
     PROP_LINES,
     SCHEDULE,
+    Table,
 )
 
 
-def chosen_fetches(store: LandingStore, endpoints: Sequence[tuple[str, str]],
+def chosen_fetches(store: LandingStore, endpoints: Sequence[Endpoint],
                    dates: Sequence[date]) -> tuple[dict[date, Fetch], dict[str, str], list[str]]:
     """Per date, the one fetch to parse, plus what was passed over (skipped entries, partials).
 
-    One source's fetch per date: a complete one before a partial one, then the newest. A
-    fallback lands after the failed primary, and a stale primary fetch must not stack its games
-    on the fallback's.
+    One source's fetch per date: a complete one before a partial one, then the newest (on a
+    tie, the endpoint earlier in `endpoints`, i.e. the primary). A fallback lands after the
+    failed primary, and a stale primary fetch must not stack its games on the fallback's.
     """
     now = datetime.now(timezone.utc)
     skipped: dict[str, str] = {}
     partial: list[str] = []
     chosen: dict[date, Fetch] = {}
-    for source, endpoint in endpoints:
-        selection = store.select_fetches(source, endpoint, dates, now)
+    for entry in endpoints:
+        selection = store.select_fetches(entry.source, entry.endpoint, dates, now)
         skipped.update(selection.skipped)
         partial += selection.partial
         for game_date, fetch in selection.chosen.items():
@@ -54,10 +60,11 @@ def chosen_fetches(store: LandingStore, endpoints: Sequence[tuple[str, str]],
     return chosen, skipped, partial
 
 
-def parse_window(context: AssetExecutionContext, store: LandingStore,
-                 endpoints: Sequence[tuple[str, str]], table: str
+def parse_window(context: AssetExecutionContext, store: LandingStore, table: Table
                  ) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """Parse the chosen landed fetch of each date; fail naming every bad day, write nothing.
+
+    The fetches are those of the endpoints feeding `table` (`ingest.endpoints.endpoints_for`).
 
     Returns the rows as parsed (each asset conforms them once, through `table_frame`, so the
     schema check sees them as produced) and what was passed over (`landing_skipped`: stray,
@@ -67,7 +74,8 @@ def parse_window(context: AssetExecutionContext, store: LandingStore,
     frames: list[pd.DataFrame] = []
     errors: list[PayloadError] = []
     files = 0
-    chosen, skipped, partial = chosen_fetches(store, endpoints, partition_dates(context))
+    chosen, skipped, partial = chosen_fetches(store, endpoints_for(table),
+                                             partition_dates(context))
     for game_date, fetch in sorted(chosen.items()):
         for key in fetch.keys:
             files += 1
@@ -99,7 +107,7 @@ def _rank(fetch: Fetch) -> tuple[bool, str]:
 def schedule_source(context: AssetExecutionContext, store: LandingStore) -> pd.DataFrame:
     """Every game the window's landed schedule payloads list (the same fetches the schedule
     parsed), read independently of the parser for `games_complete_vs_schedule`."""
-    chosen, _, _ = chosen_fetches(store, SCHEDULE_ENDPOINTS, partition_dates(context))
+    chosen, _, _ = chosen_fetches(store, endpoints_for(SCHEDULE), partition_dates(context))
     frames = [
         schedule_source_games(fetch.source, fetch.endpoint, store.read_bytes(key), game_date, key)
         for game_date, fetch in sorted(chosen.items())
@@ -114,7 +122,7 @@ def schedule_source(context: AssetExecutionContext, store: LandingStore) -> pd.D
 @warehouse_asset(SCHEDULE, deps=[table_key(LANDING_SCHEDULE)],
                  check_specs=specs(table_key(SCHEDULE), SCHEDULE_CHECKS))
 def schedule(context: AssetExecutionContext, landing_store: LandingStore) -> Iterator:
-    parsed, report = parse_window(context, landing_store, SCHEDULE_ENDPOINTS, SCHEDULE)
+    parsed, report = parse_window(context, landing_store, SCHEDULE)
     frame = table_frame(parsed, SCHEDULE)
     yield from checked_output(context, SCHEDULE, SCHEDULE_CHECKS, frame,
                               {"games": len(frame), **report})
@@ -125,7 +133,7 @@ def schedule(context: AssetExecutionContext, landing_store: LandingStore) -> Ite
                  check_specs=specs(table_key(BOXSCORES), BOXSCORE_CHECKS))
 def player_boxscores(context: AssetExecutionContext, landing_store: LandingStore,
                      schedule: pd.DataFrame) -> Iterator:
-    parsed, report = parse_window(context, landing_store, BOXSCORE_ENDPOINTS, BOXSCORES)
+    parsed, report = parse_window(context, landing_store, BOXSCORES)
     # Home/away are the schedule's per game id (neutral sites: nba.com writes `AWAY @ HOME` on
     # both rows); the landed payload keeps nba.com's own MATCHUP text.
     oriented, reoriented = orient_to_schedule(parsed, schedule)
@@ -140,7 +148,7 @@ def player_boxscores(context: AssetExecutionContext, landing_store: LandingStore
 @warehouse_asset(PROP_LINES, deps=[table_key(LANDING_LINES)],
                  check_specs=specs(table_key(PROP_LINES), PROP_LINE_CHECKS))
 def player_prop_lines(context: AssetExecutionContext, landing_store: LandingStore) -> Iterator:
-    parsed, report = parse_window(context, landing_store, PROP_LINE_ENDPOINTS, PROP_LINES)
+    parsed, report = parse_window(context, landing_store, PROP_LINES)
     frame = table_frame(parsed, PROP_LINES)
     yield from checked_output(context, PROP_LINES, PROP_LINE_CHECKS, frame, {"lines": len(frame),
                                   "players": int(frame["player_lookup"].nunique()), **report})

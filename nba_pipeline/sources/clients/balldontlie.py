@@ -13,10 +13,11 @@ from typing import ClassVar
 
 from pydantic import BaseModel, Field
 
+from nba_pipeline.ingest.endpoints import BDL_BOX_SCORES, BDL_GAMES
+from nba_pipeline.ingest.payloads import BdlBoxScoresPayload, BdlGamesPayload, BdlMeta
 from nba_pipeline.sources.base import Payload
 from nba_pipeline.sources.clients.base import ApiClient, env_secret, url_from_env
 from nba_pipeline.sources.http import HttpFetchError, HttpPolicy
-from nba_pipeline.sources.payloads import BdlBoxScoresPayload, BdlGamesPayload, BdlMeta
 
 API_KEY_ENV = "BALLDONTLIE_API_KEY"
 
@@ -44,11 +45,11 @@ class BalldontlieClient(ApiClient):
     def games(self, game_date: date, fetched_at: datetime) -> Iterator[Payload]:
         yield from self._paged("v1/games", {"dates[]": game_date.isoformat(),
                                             "per_page": self.per_page},
-                               "games", BdlGamesPayload, game_date, fetched_at)
+                               BDL_GAMES.endpoint, BdlGamesPayload, game_date, fetched_at)
 
     def box_scores(self, game_date: date, fetched_at: datetime) -> Iterator[Payload]:
         yield from self._paged("v1/box_scores", {"date": game_date.isoformat()},
-                               "box_scores", BdlBoxScoresPayload, game_date, fetched_at)
+                               BDL_BOX_SCORES.endpoint, BdlBoxScoresPayload, game_date, fetched_at)
 
     def _paged(self, path: str, params: dict[str, object], endpoint: str,
                model: type[BaseModel], game_date: date, fetched_at: datetime

@@ -15,6 +15,7 @@ from typing import Any, ClassVar, TypeVar
 from dagster import ConfigurableResource
 from pydantic import BaseModel, Field, PrivateAttr
 
+from nba_pipeline.ingest.payloads import PayloadError, validate_payload
 from nba_pipeline.sources.base import Payload
 from nba_pipeline.sources.http import (
     HttpClient,
@@ -24,7 +25,6 @@ from nba_pipeline.sources.http import (
     register_secret,
     scrub,
 )
-from nba_pipeline.sources.payloads import PayloadError, validate_payload
 
 M = TypeVar("M", bound=BaseModel)
 REJECTED_SUFFIX = ".rejected"

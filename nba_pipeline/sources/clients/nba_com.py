@@ -15,16 +15,17 @@ from typing import ClassVar
 from pydantic import Field, PrivateAttr
 
 from nba_pipeline.constants import EASTERN
-from nba_pipeline.domain.fallback_parsing import season_label as season_for
-from nba_pipeline.sources.base import Payload
-from nba_pipeline.sources.clients.base import ApiClient, RejectedPayload, url_from_env
-from nba_pipeline.sources.http import HttpClient, HttpPolicy, Response
-from nba_pipeline.sources.payloads import (
+from nba_pipeline.ingest.endpoints import NBA_COM_LEAGUEGAMELOG, NBA_COM_SCHEDULE
+from nba_pipeline.ingest.parsers.common import season_label as season_for
+from nba_pipeline.ingest.payloads import (
     BoxScoreTraditionalV3Payload,
     LeagueGameLogPayload,
     PayloadError,
     SchedulePayload,
 )
+from nba_pipeline.sources.base import Payload
+from nba_pipeline.sources.clients.base import ApiClient, RejectedPayload, url_from_env
+from nba_pipeline.sources.http import HttpClient, HttpPolicy, Response
 
 STATS_HEADERS = {
     "User-Agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
@@ -80,8 +81,8 @@ class NbaComClient(ApiClient):
         else:
             client = self.cdn if url.startswith(self.cdn_base_url) else self.http
             response = client.get(url, game_date)
-        payload = self.to_payload(response, "schedule", game_date, fetched_at, "schedule.json",
-                                  {"cached": str(fresh).lower()})
+        payload = self.to_payload(response, NBA_COM_SCHEDULE.endpoint, game_date, fetched_at,
+                                  "schedule.json", {"cached": str(fresh).lower()})
         self.validate(payload, SchedulePayload)
         if not fresh:  # only a body that validated is reused for other dates
             self._schedule_cache[url] = (time.monotonic(), response)
@@ -97,7 +98,7 @@ class NbaComClient(ApiClient):
         })
         name = ("leaguegamelog.json" if season_type == "Regular Season"
                 else f"leaguegamelog_{season_type.lower().replace(' ', '_')}.json")
-        payload = self.get_payload(url, "leaguegamelog", game_date, fetched_at, name,
+        payload = self.get_payload(url, NBA_COM_LEAGUEGAMELOG.endpoint, game_date, fetched_at, name,
                                    {"season_type": season_type})
         model = self.validate(payload, LeagueGameLogPayload)
         game_ids = sorted({str(r["GAME_ID"]) for r in model.records()})

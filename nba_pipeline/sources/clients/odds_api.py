@@ -16,10 +16,8 @@ from urllib.parse import quote
 from pydantic import Field
 
 from nba_pipeline.constants import EASTERN
-from nba_pipeline.sources.base import Payload
-from nba_pipeline.sources.clients.base import ApiClient, env_secret, url_from_env
-from nba_pipeline.sources.http import HttpPolicy, Response
-from nba_pipeline.sources.payloads import (
+from nba_pipeline.ingest.endpoints import ODDS_EVENT_ODDS, ODDS_HISTORICAL_EVENT_ODDS
+from nba_pipeline.ingest.payloads import (
     EventOddsPayload,
     HistoricalEventOddsPayload,
     HistoricalEventsPayload,
@@ -27,6 +25,9 @@ from nba_pipeline.sources.payloads import (
     OddsEventsPayload,
     valid_events,
 )
+from nba_pipeline.sources.base import Payload
+from nba_pipeline.sources.clients.base import ApiClient, env_secret, url_from_env
+from nba_pipeline.sources.http import HttpPolicy, Response
 
 API_KEY_ENV = "ODDS_API_KEY"
 SPORT = "basketball_nba"
@@ -108,12 +109,12 @@ class OddsApiClient(ApiClient):
         if self.is_historical(game_date):
             url = self.url(f"v4/historical/sports/{SPORT}/events/{path_id}/odds",
                            {**params, "date": self._snapshot(game_date)})
-            payload = self.get_payload(url, "event_odds_player_points_historical", game_date,
+            payload = self.get_payload(url, ODDS_HISTORICAL_EVENT_ODDS.endpoint, game_date,
                                        fetched_at, f"{event_id}.json")
             self.validate(payload, HistoricalEventOddsPayload)
         else:
             url = self.url(f"v4/sports/{SPORT}/events/{path_id}/odds", params)
-            payload = self.get_payload(url, "event_odds_player_points", game_date, fetched_at,
-                                       f"{event_id}.json")
+            payload = self.get_payload(url, ODDS_EVENT_ODDS.endpoint, game_date,
+                                       fetched_at, f"{event_id}.json")
             self.validate(payload, EventOddsPayload)
         return payload

@@ -1,0 +1,75 @@
+"""What the parsers share: the parser signature, game status codes, the season label, and the
+fallback sources' game ids and team mapping.
+
+ESPN and Ball Don't Lie do not know nba.com game ids (BDL box scores carry no game id at all), so
+their rows use nba.com's *game code* layout as `game_id`: `YYYYMMDD/AWAYHOME` (e.g.
+`20240115/HOUPHI`). It is deterministic and identical across the fallback sources, so a day
+served by ESPN (schedule) and Ball Don't Lie (box scores) still joins on `game_id`; it never
+collides with a 10-digit nba.com id. Team codes are mapped to nba.com tricodes; preseason
+(ESPN season type 1) and games between two non-NBA sides (All-Star, exhibitions) are left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import pandas as pd
+
+from nba_pipeline.domain.teams import BY_TRICODE
+from nba_pipeline.ingest.payloads.common import PayloadError
+
+Parser = Callable[[bytes, date, str], pd.DataFrame]
+
+# ESPN abbreviations that differ from nba.com tricodes.
+ESPN_TRICODES = {"GS": "GSW", "NO": "NOP", "NY": "NYK", "SA": "SAS", "UTAH": "UTA",
+                 "WSH": "WAS", "PHO": "PHX", "BRK": "BKN", "CHO": "CHA"}
+FINAL, LIVE, SCHEDULED = 3, 2, 1
+
+# The columns a schedule endpoint's game listing has (`games_complete_vs_schedule`).
+SOURCE_GAME_COLUMNS = ["game_date", "game_id", "game_status", "home_team_abbr", "away_team_abbr",
+                       "home_team_id", "away_team_id", "home_score", "away_score"]
+
+
+def season_label(game_date: date) -> str:
+    """nba.com season label: games from August on belong to the season starting that year."""
+    start = game_date.year if game_date.month >= 8 else game_date.year - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def game_code(game_date: date, away: str, home: str) -> str:
+    return f"{game_date.strftime('%Y%m%d')}/{away}{home}"
+
+
+def matchup(home_code: str, away_code: str, source: str, endpoint: str, game_date: date,
+            key: str) -> tuple[str, str] | None:
+    """(home, away) nba.com tricodes; None for a game between two non-NBA sides (All-Star,
+    exhibitions); a PayloadError when only one side is unknown (a code we fail to map)."""
+    home = ESPN_TRICODES.get(home_code, home_code)
+    away = ESPN_TRICODES.get(away_code, away_code)
+    known = (home in BY_TRICODE, away in BY_TRICODE)
+    if known == (False, False):
+        return None
+    if not all(known):
+        bad = home_code if not known[0] else away_code
+        raise PayloadError(source, endpoint, game_date, key, f"unknown team code {bad!r}")
+    return home, away
+
+
+def team_id(tricode: str) -> int:
+    return BY_TRICODE[tricode].team_id
+
+
+def schedule_row(game_date: date, game_id: str, status: int, status_text: str | None,
+                 tipoff_utc: str | None, home: str, away: str, home_score: int | None,
+                 away_score: int | None, source: str, key: str) -> dict[str, object]:
+    """One nba_raw.schedule row of a fallback source (ESPN, Ball Don't Lie)."""
+    final = status == FINAL
+    return {
+        "game_date": game_date, "game_id": game_id, "season": season_label(game_date),
+        "game_status": status, "game_status_text": status_text, "tipoff_utc": tipoff_utc,
+        "home_team_abbr": home, "away_team_abbr": away,
+        "home_team_id": team_id(home), "away_team_id": team_id(away),
+        "home_score": home_score if final else None, "away_score": away_score if final else None,
+        "source": source, "landing_key": key,
+    }

@@ -1,0 +1,111 @@
+"""nba.com payloads -> raw rows: the season schedule (scheduleleaguev2) and leaguegamelog."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pandas as pd
+
+from nba_pipeline.domain.players import player_lookup_series
+from nba_pipeline.ingest.parsers.common import SOURCE_GAME_COLUMNS
+from nba_pipeline.ingest.payloads.common import PayloadError, validate_payload
+from nba_pipeline.ingest.payloads.nba_com import LeagueGameLogPayload, SchedulePayload
+
+# nba.com game id digit 3: 2 regular season, 4 playoffs, 5 play-in. Preseason (1), All-Star (3)
+# and the Cup final (6) have no leaguegamelog box scores here, so checks would fail on them.
+KEPT_GAME_TYPES = "245"
+
+
+def parse_nba_schedule(body: bytes, game_date: date, key: str) -> pd.DataFrame:
+    payload = validate_payload(SchedulePayload, body, source="nba_com", endpoint="schedule",
+                               game_date=game_date, key=key)
+    rows = []
+    for gd in payload.league_schedule.game_dates:
+        for g in gd.games:
+            day = date.fromisoformat(g.game_date_est[:10])
+            # Home and away are the schedule's (`homeTeam`/`awayTeam`), also at a neutral site
+            # (`isNeutral`): box scores are oriented to them (domain/matchups.py).
+            if day != game_date or g.game_id[2] not in KEPT_GAME_TYPES:
+                continue
+            rows.append({
+                "game_date": day,
+                "game_id": g.game_id,
+                "season": payload.league_schedule.season_year,
+                "game_status": g.game_status,
+                "game_status_text": g.game_status_text,
+                "tipoff_utc": g.game_date_time_utc,
+                "home_team_abbr": g.home_team.team_tricode,
+                "away_team_abbr": g.away_team.team_tricode,
+                "home_team_id": g.home_team.team_id,
+                "away_team_id": g.away_team.team_id,
+                "home_score": g.home_team.score if g.game_status == 3 else None,
+                "away_score": g.away_team.score if g.game_status == 3 else None,
+                "source": "nba_com",
+                "landing_key": key,
+            })
+    return pd.DataFrame(rows)
+
+
+def nba_schedule_games(body: bytes, game_date: date, key: str) -> pd.DataFrame:
+    """Every game of the kept types that a landed nba.com schedule lists for `game_date`.
+
+    Walks the raw JSON without the parser (only `gameId`, `gameDateEst`, `gameStatus` and the
+    two teams), so a game the parser or its model drops is still listed and
+    `games_complete_vs_schedule` fails on it.
+    """
+    source, endpoint = "nba_com", "schedule"
+    try:
+        data = json.loads(body)
+        game_dates = data["leagueSchedule"]["gameDates"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise PayloadError(source, endpoint, game_date, key,
+                           f"no leagueSchedule.gameDates ({exc!r})") from None
+    rows = []
+    for gd in game_dates:
+        for g in gd.get("games") or []:
+            game_id = str(g.get("gameId") or "")
+            if str(g.get("gameDateEst") or "")[:10] != game_date.isoformat():
+                continue
+            if len(game_id) < 3 or game_id[2] not in KEPT_GAME_TYPES:
+                continue
+            home, away = g.get("homeTeam") or {}, g.get("awayTeam") or {}
+            rows.append({
+                "game_date": game_date, "game_id": game_id, "game_status": g.get("gameStatus"),
+                "home_team_abbr": home.get("teamTricode"),
+                "away_team_abbr": away.get("teamTricode"),
+                "home_team_id": home.get("teamId"), "away_team_id": away.get("teamId"),
+                "home_score": home.get("score"), "away_score": away.get("score"),
+            })
+    return pd.DataFrame(rows, columns=SOURCE_GAME_COLUMNS)
+
+
+_GAMELOG_COLUMNS = {
+    "GAME_ID": "game_id", "PLAYER_ID": "player_id", "PLAYER_NAME": "player_name",
+    "TEAM_ID": "team_id", "TEAM_ABBREVIATION": "team_abbr", "MATCHUP": "matchup", "WL": "wl",
+    "MIN": "minutes", "PTS": "points", "FGM": "fgm", "FGA": "fga", "FG3M": "fg3m",
+    "FG3A": "fg3a", "FTM": "ftm", "FTA": "fta", "OREB": "oreb", "DREB": "dreb", "REB": "reb",
+    "AST": "ast", "STL": "stl", "BLK": "blk", "TOV": "tov", "PF": "pf",
+    "PLUS_MINUS": "plus_minus",
+}
+
+
+def parse_leaguegamelog(body: bytes, game_date: date, key: str) -> pd.DataFrame:
+    payload = validate_payload(LeagueGameLogPayload, body, source="nba_com",
+                               endpoint="leaguegamelog", game_date=game_date, key=key)
+    records = pd.DataFrame(payload.records())
+    if records.empty:
+        return pd.DataFrame()
+    dates = pd.to_datetime(records["GAME_DATE"]).dt.date
+    wrong = sorted({d.isoformat() for d in dates if d != game_date})
+    if wrong:
+        raise PayloadError("nba_com", "leaguegamelog", game_date, key,
+                           f"rows dated {wrong} in the payload for another date")
+    frame = records.rename(columns=_GAMELOG_COLUMNS)[list(_GAMELOG_COLUMNS.values())].copy()
+    frame["game_date"] = game_date
+    season = str(payload.parameters.get("Season") or "")
+    frame["season"] = season or records["SEASON_ID"].astype(str)
+    frame["player_lookup"] = player_lookup_series(frame["player_name"])
+    frame["source"] = "nba_com"
+    frame["landing_key"] = key
+    return frame
