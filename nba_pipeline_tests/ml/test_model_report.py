@@ -51,7 +51,9 @@ def _direct(home: Path) -> dict:
                 SELECT p.*, f.points_line, f.pts_avg_season, f.pts_avg_last10, s.points
                 FROM p JOIN nba_precompute.ml_feature_store_v2 f USING (game_date, player_lookup)
                 JOIN nba_analytics.player_game_summary s USING (game_date, player_lookup)
-                WHERE COLUMNS(*) IS NOT NULL)
+                WHERE f.points_line IS NOT NULL AND f.pts_avg_season IS NOT NULL
+                  AND f.pts_avg_last10 IS NOT NULL AND s.points IS NOT NULL
+                  AND lightgbm IS NOT NULL AND ensemble IS NOT NULL AND rolling IS NOT NULL)
             SELECT count(*), avg(abs(points_line - points)), avg(abs(pts_avg_season - points)),
                    avg(abs(pts_avg_last10 - points)), avg(abs(lightgbm - points)),
                    avg(abs(ensemble - points)), avg(abs(rolling - points)),
