@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
 import duckdb
-from dagster import AssetSelection
+from dagster import AssetSelection, DagsterInstance, Definitions
 
 from nba_pipeline import paths
 from nba_pipeline.commands.display import cell, is_null, text
@@ -25,6 +26,7 @@ HISTORY = (
     (date(2023, 10, 24), date(2024, 3, 1)),
 )
 HISTORY_GROUPS = ("landing", "raw", "analytics", "precompute")
+HISTORY_SELECTION = AssetSelection.groups(*HISTORY_GROUPS)
 # Game days with real sportsbook points lines: every asset, predictions graded next day.
 PREDICT = (date(2024, 3, 2), date(2024, 3, 31))
 # `--quick`: the same code path on six weeks of history and three game days (about a minute):
@@ -79,28 +81,34 @@ def run(args: argparse.Namespace) -> int:
           f"landing {home / 'landing'}, Dagster instance {os.environ['DAGSTER_HOME']}, "
           f"data {data}")
     started = time.perf_counter()
-    passed, warned, failed = 0, 0, 0
+    results = []
     if not args.skip_history:
         print("1/2 history (landing -> raw -> analytics -> features), one single run per season:")
-        for start, end in history:
-            t = time.perf_counter()
-            result = run_range(defs, start, end, selection=AssetSelection.groups(*HISTORY_GROUPS),
-                               instance=instance)
-            _step(f"{start}..{end}", result, time.perf_counter() - t)
-            passed += result.checks_passed
-            warned += len(result.checks_warned)
-            failed += len(result.checks_failed)
+        results += run_ranges(defs, instance, history, _step, HISTORY_SELECTION)
     print("2/2 game days with real points lines, every asset (model, predictions, grading, JSON):")
-    t = time.perf_counter()
-    result = run_range(defs, predict_start, predict_end, instance=instance)
-    _step(f"{predict_start}..{predict_end}", result, time.perf_counter() - t)
-    passed += result.checks_passed
-    warned += len(result.checks_warned)
-    failed += len(result.checks_failed)
+    results += run_ranges(defs, instance, [(predict_start, predict_end)], _step)
+    passed = sum(r.checks_passed for r in results)
+    warned = sum(len(r.checks_warned) for r in results)
+    failed = sum(len(r.checks_failed) for r in results)
     print(f"done in {time.perf_counter() - started:.0f}s; asset checks passed {passed}, "
           f"warned {warned}, failed {failed}\n")
     print(summary(home / "warehouse.duckdb", predict_end))
     return 0
+
+
+def run_ranges(defs: Definitions, instance: DagsterInstance, ranges: Sequence[tuple[date, date]],
+               step: Callable[[str, RangeRunResult, float], None],
+               selection: AssetSelection | None = None) -> list[RangeRunResult]:
+    """One single run per range (history: one per season, HISTORY_SELECTION), each reported to
+    `step`, which may stop on a failure. Shared with `model-report`, which evaluates exactly
+    what the demo builds."""
+    results = []
+    for start, end in ranges:
+        t = time.perf_counter()
+        result = run_range(defs, start, end, selection=selection, instance=instance)
+        step(f"{start}..{end}", result, time.perf_counter() - t)
+        results.append(result)
+    return results
 
 
 def summary(database: Path, last_day: date) -> str:
