@@ -86,8 +86,10 @@ lint: install
 dev: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
 
+# The benchmark harness lives in bench/ (outside the package), run from the checkout:
+#   make bench   or   make bench BENCH_ARGS="--quick"   (docs/performance.md)
 bench: install $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/nba-pipeline bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf .nba_pipeline_data .dagster_home .pytest_cache .coverage

@@ -13,7 +13,6 @@ COMMANDS: dict[str, str] = {
     "backfill": "backfill",
     "health": "health",
     "model-report": "model_report",
-    "bench": "bench",
     "apply-ddl": "apply_ddl",
 }
 

@@ -1,16 +1,19 @@
-"""Smoke test of the benchmark harness in its quick plan: every result key, sane types and
-internal consistency. Never asserts a timing (the machine is shared; ratios are for the report).
+"""Smoke test of the benchmark harness (bench/, outside the package) in its quick plan: every
+result key, sane types and internal consistency. Never asserts a timing (the machine is shared;
+ratios are for the report).
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster
 import pytest
 
-from nba_pipeline.cli import main
+from bench.run import main
 
 REQUIRED = ("day_wall_s", "day_asset_code_s", "season_backfill_s", "single_run_speedup",
             "feature_store_speedup", "peak_rss_mb")
@@ -19,7 +22,7 @@ REQUIRED = ("day_wall_s", "day_asset_code_s", "season_backfill_s", "single_run_s
 @pytest.mark.slow
 def test_quick_bench_writes_every_figure(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     output = tmp_path / "results.json"
-    assert main(["bench", "--quick", "--output", str(output)]) == 0
+    assert main(["--quick", "--output", str(output)]) == 0
     results = json.loads(output.read_text())
 
     for key in REQUIRED:
@@ -58,3 +61,13 @@ def test_quick_bench_writes_every_figure(tmp_path: Path, capsys: pytest.CaptureF
     for label in ("one game day", "asset code", "per game day", "feature store",
                   "peak RSS", "scaling: 1 season"):
         assert label in printed, label
+
+
+def test_bench_runs_as_a_module_from_the_checkout() -> None:
+    """`make bench` runs `python -m bench` from the checkout root (not an installed command)."""
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-m", "bench", "--help"], cwd=root,
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    for option in ("--quick", "--output", "--keep", "--from-stages"):
+        assert option in proc.stdout, option

@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from nba_pipeline.domain import analytics
-from nba_pipeline.domain.parsing import parse_landed
 from nba_pipeline.features.feature_store import build_feature_rows
+from nba_pipeline.ingest.endpoints import parse_landed
 from nba_pipeline.sources import recorded
 from nba_pipeline.storage.schema import conform
 

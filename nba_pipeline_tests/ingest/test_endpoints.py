@@ -21,7 +21,7 @@ from nba_pipeline.ingest.payloads import PayloadError
 
 PACKAGE = Path(nba_pipeline.ingest.__file__).resolve().parent.parent
 # Transitional re-export for nba_pipeline/ml/evaluation.py (edited elsewhere); delete with it.
-DOMAIN_TRANSITIONAL = {"nba_pipeline.domain.parsing"}
+DOMAIN_TRANSITIONAL: set[str] = set()
 
 
 def _modules(package) -> list[str]:

@@ -86,7 +86,7 @@ def parse_window(context: AssetExecutionContext, store: LandingStore, table: Tab
                 errors.append(exc)
     if errors:
         raise Failure(
-            description=f"{len(errors)} landed payload(s) for {table} could not be parsed; "
+            description=f"{len(errors)} landed payload(s) for {table.name} could not be parsed; "
             f"first: {errors[0]}",
             metadata={"errors": [str(e) for e in errors[:50]],
                       "bad_days": sorted({e.game_date.isoformat() for e in errors})},
@@ -94,8 +94,8 @@ def parse_window(context: AssetExecutionContext, store: LandingStore, table: Tab
     report = {"landing_skipped": [f"{k}: {v}" for k, v in sorted(skipped.items())][:50],
               "partial_fetches": partial[:50]}
     for line in report["landing_skipped"][:10] + report["partial_fetches"][:10]:
-        context.log.warning(f"{table}: {line}")
-    context.log.info(f"parsed {files} landed file(s) for {table} ({window_label(context)})")
+        context.log.warning(f"{table.name}: {line}")
+    context.log.info(f"parsed {files} landed file(s) for {table.name} ({window_label(context)})")
     frames = [f for f in frames if len(f)]
     return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), report
 

@@ -1,7 +1,9 @@
-"""Benchmarks that prove the speed as ratios measured in the same run (`nba-pipeline bench`).
+"""Benchmarks that prove the speed as ratios measured in the same run (`make bench`).
 
-The parent process only orchestrates: every heavy stage runs in a child process
-(`python -m nba_pipeline.benchmarks <stage> <spec.json> <out.json>`) with its own temp
+Lives in the checkout's `bench/`, outside the installed package. The parent process only
+orchestrates: every heavy stage runs in a child process
+(`python -m bench.benchmarks <stage> <spec.json> <out.json>`, the checkout root on its
+PYTHONPATH) with its own temp
 NBA_PIPELINE_HOME and DAGSTER_HOME, so the user's demo warehouse is never touched and each
 child's peak RSS (`ru_maxrss`) belongs to that stage alone. Stages:
 
@@ -38,6 +40,8 @@ from typing import Any
 
 from nba_pipeline import paths
 
+# The checkout root: the children import `bench.benchmarks` from here, whatever their cwd.
+CHECKOUT = Path(__file__).resolve().parent.parent
 LEGACY_DAY_S = 52 * 60  # the replaced pipeline: about 52 minutes per game day
 LEGACY_TARGET_DAY_S = 18 * 60
 HISTORY_GROUPS = ("landing", "raw", "analytics", "precompute")
@@ -347,9 +351,11 @@ class BenchEnv:
         spec_path.write_text(json.dumps(spec))
         env = {**os.environ, "DAGSTER_HOME": str(self.dagster_home),
                "NBA_PIPELINE_HOME": spec["home"], "NBA_PIPELINE_PROFILE": "local",
-               "NBA_PIPELINE_SOURCE": "replay", "PYTHONWARNINGS": "ignore"}
+               "NBA_PIPELINE_SOURCE": "replay", "PYTHONWARNINGS": "ignore",
+               "PYTHONPATH": os.pathsep.join(
+                   p for p in (str(CHECKOUT), os.environ.get("PYTHONPATH")) if p)}
         started = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "nba_pipeline.benchmarks", stage,
+        proc = subprocess.run([sys.executable, "-m", "bench.benchmarks", stage,
                                str(spec_path), str(out_path)], env=env, capture_output=True,
                               text=True)
         self.children.append(time.perf_counter() - started)

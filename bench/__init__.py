@@ -1,0 +1,1 @@
+"""The benchmark harness (`make bench`, `python -m bench`): kept out of the installed package."""
