@@ -13,11 +13,11 @@ from datetime import date, datetime, timezone
 from dagster import (
     AssetCheckKey,
     AssetKey,
+    AssetPartitionStatus,
     AssetRecordsFilter,
     DagsterInstance,
     Definitions,
 )
-from dagster._core.storage.partition_status_cache import AssetPartitionStatus
 
 from nba_pipeline.commands.instance import checked_range, local_instance
 from nba_pipeline.health import AssetFacts, CheckRun, dates, render, summarize, to_json

@@ -37,8 +37,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from dagster import InputContext, OutputContext
-from dagster._core.definitions.partitions.utils import TimeWindow
+from dagster import InputContext, OutputContext, TimeWindow
 from dagster._core.storage.db_io_manager import (
     DbIOManager,
     DbTypeHandler,
