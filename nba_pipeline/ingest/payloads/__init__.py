@@ -49,16 +49,10 @@ from nba_pipeline.ingest.payloads.nba_com import (
     ScheduleGameDate,
     SchedulePayload,
     ScheduleTeam,
-    ScoreboardV3,
-    ScoreboardV3Game,
-    ScoreboardV3Payload,
     StatsResultSetsPayload,
-    V3Team,
 )
 from nba_pipeline.ingest.payloads.odds_api import (
     AnyEventOdds,
-    AnyOddsBookmaker,
-    AnyOddsMarket,
     AnyOddsOutcome,
     EventOddsPayload,
     HistoricalAnyEventOddsPayload,
@@ -74,8 +68,6 @@ from nba_pipeline.ingest.payloads.odds_api import (
 
 __all__ = [
     "AnyEventOdds",
-    "AnyOddsBookmaker",
-    "AnyOddsMarket",
     "AnyOddsOutcome",
     "BdlBoxScoreGame",
     "BdlBoxScoresPayload",
@@ -122,11 +114,7 @@ __all__ = [
     "ScheduleGameDate",
     "SchedulePayload",
     "ScheduleTeam",
-    "ScoreboardV3",
-    "ScoreboardV3Game",
-    "ScoreboardV3Payload",
     "StatsResultSetsPayload",
-    "V3Team",
     "valid_events",
     "validate_payload",
 ]

@@ -81,31 +81,7 @@ class SchedulePayload(PayloadModel):
     league_schedule: LeagueSchedule = Field(alias="leagueSchedule")
 
 
-# --- nba.com v3 (stats.nba.com scoreboardv3 / boxscoretraditionalv3) ----------------------------
-
-
-class V3Team(PayloadModel):
-    team_id: int = Field(alias="teamId")
-    team_tricode: str = Field(alias="teamTricode", min_length=2)
-    score: int | None = None
-
-
-class ScoreboardV3Game(PayloadModel):
-    game_id: str = Field(alias="gameId", min_length=10, max_length=10)
-    game_status: int = Field(alias="gameStatus")
-    game_status_text: str | None = Field(default=None, alias="gameStatusText")
-    game_time_utc: str | None = Field(default=None, alias="gameTimeUTC")
-    home_team: V3Team = Field(alias="homeTeam")
-    away_team: V3Team = Field(alias="awayTeam")
-
-
-class ScoreboardV3(PayloadModel):
-    game_date: str = Field(alias="gameDate")
-    games: list[ScoreboardV3Game]
-
-
-class ScoreboardV3Payload(PayloadModel):
-    scoreboard: ScoreboardV3
+# --- nba.com v3 (stats.nba.com boxscoretraditionalv3) -------------------------------------------
 
 
 class BoxScoreV3Statistics(PayloadModel):

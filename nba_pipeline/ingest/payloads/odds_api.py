@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import Field, RootModel, ValidationError, field_validator
 
 from nba_pipeline.ingest.payloads.common import PayloadModel
 
 # --- The Odds API v4: event odds, market player_points ----------------------------------------
+
+OutcomeT = TypeVar("OutcomeT", bound=PayloadModel)
 
 
 class OddsOutcome(PayloadModel):
@@ -19,25 +21,34 @@ class OddsOutcome(PayloadModel):
     point: float
 
 
-class OddsMarket(PayloadModel):
+class OddsMarket(PayloadModel, Generic[OutcomeT]):
     key: str
     last_update: str | None = None
-    outcomes: list[OddsOutcome]
+    outcomes: list[OutcomeT]
 
 
-class OddsBookmaker(PayloadModel):
+class OddsBookmaker(PayloadModel, Generic[OutcomeT]):
     key: str
     title: str | None = None
-    markets: list[OddsMarket]
+    markets: list[OddsMarket[OutcomeT]]
 
 
-class EventOddsPayload(PayloadModel):
+class EventOdds(PayloadModel, Generic[OutcomeT]):
+    """One event's odds; the outcome model differs by market (player props vs game lines)."""
+
     id: str = Field(min_length=1)
     sport_key: str
     commence_time: str
     home_team: str
     away_team: str
-    bookmakers: list[OddsBookmaker]
+    bookmakers: list[OddsBookmaker[OutcomeT]]
+
+
+class EventOddsPayload(EventOdds[OddsOutcome]):
+    """`/v4/sports/{sport}/events/{id}/odds?markets=player_points`."""
+
+    description: str | None = None
+    point: float | None = None
 
 
 class OddsEvent(PayloadModel):
@@ -116,27 +127,8 @@ class AnyOddsOutcome(PayloadModel):
     point: float | None = None
 
 
-class AnyOddsMarket(PayloadModel):
-    key: str
-    last_update: str | None = None
-    outcomes: list[AnyOddsOutcome]
-
-
-class AnyOddsBookmaker(PayloadModel):
-    key: str
-    title: str | None = None
-    markets: list[AnyOddsMarket]
-
-
-class AnyEventOdds(PayloadModel):
-    """Event odds for any market (game lines have no `description`/`point` on h2h outcomes)."""
-
-    id: str = Field(min_length=1)
-    sport_key: str
-    commence_time: str
-    home_team: str
-    away_team: str
-    bookmakers: list[AnyOddsBookmaker]
+# Game lines (h2h, spreads, totals): h2h outcomes have no `description`/`point`.
+AnyEventOdds = EventOdds[AnyOddsOutcome]
 
 
 class HistoricalAnyEventOddsPayload(PayloadModel):
