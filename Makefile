@@ -57,9 +57,11 @@ health: install $(DAGSTER_HOME)/dagster.yaml
 	test -n "$(START)" && test -n "$(END)" || (echo "usage: make health START=YYYY-MM-DD END=YYYY-MM-DD" && false)
 	$(BIN)/nba-pipeline health --start $(START) --end $(END)
 
-$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+# The home's storage and pool limits are created once, before any run (commands/instance.py).
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml $(STAMP)
 	mkdir -p $(DAGSTER_HOME)
 	cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/nba-pipeline init-home
 
 # Everything the demo prints also goes to $(DEMO_LOG); a failure names its run and the runbook.
 demo: install $(DAGSTER_HOME)/dagster.yaml

@@ -14,6 +14,7 @@ COMMANDS: dict[str, str] = {
     "health": "health",
     "model-report": "model_report",
     "apply-ddl": "apply_ddl",
+    "init-home": "init_home",
 }
 
 

@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     checked_range("backfill", args.start, args.end)
     defs = build_definitions()
     keys = resolve_selection(defs, args.select)
-    instance = local_instance()
+    instance = local_instance(defs)
     if args.submit:
         backfill_id = submit_backfill(defs, instance, args.start, args.end, keys)
         print(f"submitted backfill {backfill_id}: {len(keys)} asset(s), {args.start}..{args.end}; "

@@ -74,8 +74,8 @@ def run(args: argparse.Namespace) -> int:
     if os.environ.get("NBA_PIPELINE_SOURCE", "replay") == "replay" and not data.is_dir():
         raise SystemExit(f"demo: no recorded data at {data}. Put the shared data beside the "
                          "repo (../shared/data) or set NBA_PIPELINE_DATA_DIR to its folder.")
-    instance = local_instance()
     defs = build_definitions("local")
+    instance = local_instance(defs)
     home = paths.local_home()
     print(f"nba_pipeline demo: local profile, warehouse {home / 'warehouse.duckdb'}, "
           f"landing {home / 'landing'}, Dagster instance {os.environ['DAGSTER_HOME']}, "

@@ -37,8 +37,9 @@ def run(args: argparse.Namespace) -> int:
     from nba_pipeline.definitions import build_definitions
 
     checked_range("health", args.start, args.end)
-    with local_instance() as instance:
-        facts = read_facts(instance, build_definitions(), args.start, args.end)
+    defs = build_definitions()
+    with local_instance(defs) as instance:
+        facts = read_facts(instance, defs, args.start, args.end)
     report = summarize(facts, args.start, args.end)
     print(json.dumps(to_json(report, args.start, args.end), indent=1) if args.json  # noqa: T201
           else render(report, args.start, args.end))
