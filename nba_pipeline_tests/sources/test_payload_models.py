@@ -117,3 +117,19 @@ def test_espn_one_unknown_team_is_an_error_not_a_dropped_game() -> None:
 
     with pytest.raises(PayloadError, match="unknown team code 'XYZ'"):
         parse_landed("espn", "scoreboard", _espn_with(mutate), date(2024, 1, 15), "k")
+
+
+@pytest.mark.parametrize(("relative", "endpoint", "game_date"), [
+    ("bdl_games/raw_278cb9ed.json", "games", date(2025, 2, 20)),
+    ("bdl_box_scores/raw_7a649e12.json", "box_scores", date(2024, 1, 15)),
+])
+def test_bdl_payload_of_another_date_fails_naming_the_file(relative: str, endpoint: str,
+                                                           game_date: date) -> None:
+    """Ball Don't Lie is asked for one date: a payload for another is the wrong file, and its
+    games fail loudly instead of leaving the day short."""
+    assert len(parse_landed("balldontlie", endpoint, sample(relative), game_date, "k"))
+    with pytest.raises(PayloadError, match=r"balldontlie.*in the payload for another date"
+                       ) as error:
+        parse_landed("balldontlie", endpoint, sample(relative),
+                     game_date.replace(day=game_date.day + 1), "landing/bdl/x.json")
+    assert "landing/bdl/x.json" in str(error.value)

@@ -3,7 +3,9 @@ score fallback). Game ids are game codes (see `ingest/parsers/common.py`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import date
+from typing import TypeVar
 
 import pandas as pd
 
@@ -18,27 +20,40 @@ from nba_pipeline.ingest.parsers.common import (
     season_label,
     team_id,
 )
-from nba_pipeline.ingest.payloads.balldontlie import BdlBoxScoresPayload, BdlGamesPayload
+from nba_pipeline.ingest.payloads.balldontlie import (
+    BdlBoxScoresPayload,
+    BdlGameSides,
+    BdlGamesPayload,
+)
 from nba_pipeline.ingest.payloads.common import PayloadError, validate_payload
+
+SOURCE = "balldontlie"
+GameT = TypeVar("GameT", bound=BdlGameSides)
+
+
+def _games_of_the_day(games: Sequence[GameT], game_date: date, endpoint: str,
+                      key: str) -> Iterator[tuple[GameT, str, str]]:
+    """(game, home, away) for each NBA game; a game of another date means the payload is not
+    this date's (the request asks for one date), so it fails naming the file, never drops."""
+    for game in games:
+        if date.fromisoformat(game.date[:10]) != game_date:
+            raise PayloadError(SOURCE, endpoint, game_date, key,
+                               f"a game dated {game.date} in the payload for another date")
+        teams = matchup(game.home_team.abbreviation, game.visitor_team.abbreviation, SOURCE,
+                        endpoint, game_date, key)
+        if teams is not None:
+            yield game, *teams
 
 
 def parse_bdl_games(body: bytes, game_date: date, key: str) -> pd.DataFrame:
-    source, endpoint = "balldontlie", "games"
-    payload = validate_payload(BdlGamesPayload, body, source=source, endpoint=endpoint,
+    payload = validate_payload(BdlGamesPayload, body, source=SOURCE, endpoint="games",
                                game_date=game_date, key=key)
     rows = []
-    for game in payload.data:
-        if date.fromisoformat(game.date[:10]) != game_date:
-            continue
-        teams = matchup(game.home_team.abbreviation, game.visitor_team.abbreviation, source,
-                         endpoint, game_date, key)
-        if teams is None:
-            continue
-        home, away = teams
+    for game, home, away in _games_of_the_day(payload.data, game_date, "games", key):
         code = FINAL if game.status == "Final" else LIVE if (game.period or 0) > 0 else SCHEDULED
         rows.append(schedule_row(
             game_date, game_code(game_date, away, home), code, game.status, game.datetime,
-            home, away, game.home_team_score, game.visitor_team_score, source, key))
+            home, away, game.home_team_score, game.visitor_team_score, SOURCE, key))
     return pd.DataFrame(rows)
 
 
@@ -57,19 +72,10 @@ _BDL_STATS = {"pts": "points", "fgm": "fgm", "fga": "fga", "fg3m": "fg3m", "fg3a
 
 def parse_bdl_box_scores(body: bytes, game_date: date, key: str) -> pd.DataFrame:
     """One row per player who appeared (like leaguegamelog: no DNP rows)."""
-    source, endpoint = "balldontlie", "box_scores"
-    payload = validate_payload(BdlBoxScoresPayload, body, source=source, endpoint=endpoint,
+    payload = validate_payload(BdlBoxScoresPayload, body, source=SOURCE, endpoint="box_scores",
                                game_date=game_date, key=key)
     rows = []
-    for game in payload.data:
-        if date.fromisoformat(game.date[:10]) != game_date:
-            raise PayloadError(source, endpoint, game_date, key,
-                               f"a game dated {game.date} in the payload for another date")
-        teams = matchup(game.home_team.abbreviation, game.visitor_team.abbreviation, source,
-                         endpoint, game_date, key)
-        if teams is None:
-            continue
-        home, away = teams
+    for game, home, away in _games_of_the_day(payload.data, game_date, "box_scores", key):
         gid = game_code(game_date, away, home)
         final = game.status == "Final"
         for team, tricode, opponent, is_home, own, other in (
@@ -93,7 +99,7 @@ def parse_bdl_box_scores(body: bytes, game_date: date, key: str) -> pd.DataFrame
                     "matchup": f"{tricode} vs. {opponent}" if is_home
                     else f"{tricode} @ {opponent}",
                     "wl": wl, "minutes": minutes, **stats, "plus_minus": None,
-                    "source": source, "landing_key": key,
+                    "source": SOURCE, "landing_key": key,
                 })
     frame = pd.DataFrame(rows)
     if len(frame):

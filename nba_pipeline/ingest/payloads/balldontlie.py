@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import Field
 
@@ -29,18 +29,27 @@ class BdlTeam(PayloadModel):
     full_name: str | None = None
 
 
-class BdlGame(PayloadModel):
-    id: int
+TeamT = TypeVar("TeamT", bound=BdlTeam)
+
+
+class BdlGameSides(PayloadModel, Generic[TeamT]):
+    """What every Ball Don't Lie game carries; the team type differs by endpoint (box scores
+    nest the players in it)."""
+
     date: str  # the US-Eastern game date, "2025-02-20"
     season: int
     status: str  # "Final", a quarter ("2nd Qtr") or the tip time for a game not started
-    period: int | None = None
     postseason: bool
     home_team_score: int | None = None
     visitor_team_score: int | None = None
+    home_team: TeamT
+    visitor_team: TeamT
+
+
+class BdlGame(BdlGameSides[BdlTeam]):
+    id: int
+    period: int | None = None
     datetime: str | None = None
-    home_team: BdlTeam
-    visitor_team: BdlTeam
 
 
 class BdlGamesPayload(PayloadModel):
@@ -78,15 +87,8 @@ class BdlBoxTeam(BdlTeam):
     players: list[BdlPlayerLine]
 
 
-class BdlBoxScoreGame(PayloadModel):
-    date: str
-    season: int
-    status: str
-    postseason: bool
-    home_team_score: int | None = None
-    visitor_team_score: int | None = None
-    home_team: BdlBoxTeam
-    visitor_team: BdlBoxTeam
+class BdlBoxScoreGame(BdlGameSides[BdlBoxTeam]):
+    """A game of `/v1/box_scores`: no id (see ingest/parsers/common.py on game codes)."""
 
 
 class BdlBoxScoresPayload(PayloadModel):
