@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+
+from nba_pipeline.hygiene import install_stop_handlers, received_signal
 
 # Subcommand name -> module in nba_pipeline.commands exposing `add_arguments(parser)` and
 # `run(args) -> int`. Add a command by adding its module here.
@@ -30,8 +33,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a subcommand. SIGTERM (a container stop) takes Ctrl-C's path: the run in progress is
+    interrupted, marked failed, its pool slots freed, and the command exits 128+signal."""
     args = build_parser().parse_args(argv)
-    return int(args._module.run(args) or 0)
+    install_stop_handlers()
+    try:
+        code = int(args._module.run(args) or 0)
+        signum = received_signal()
+    except KeyboardInterrupt:
+        code, signum = 1, received_signal() or signal.SIGINT
+    if signum is None:
+        return code
+    name = signal.Signals(signum).name
+    print(f"nba-pipeline {args.command}: stopped by {name}; the run in progress was marked "
+          "failed and its pool slots freed. Run the same command again to finish (writes "
+          "replace whole partitions).", file=sys.stderr)
+    return 128 + signum
 
 
 if __name__ == "__main__":

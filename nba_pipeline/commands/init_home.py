@@ -19,6 +19,7 @@ def run(args: argparse.Namespace) -> int:
 
     home = paths.dagster_home()
     pools = declared_pools(build_definitions())
-    prepare_home(home, pools)
+    for line in prepare_home(home, pools, reap=True):
+        print(line)  # noqa: T201
     print(f"Dagster home {home} ready: pools {', '.join(sorted(pools))}")  # noqa: T201
     return 0

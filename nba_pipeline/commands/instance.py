@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+import sys
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
 from dagster import DagsterInstance, Definitions
 
 from nba_pipeline import paths
+from nba_pipeline.hygiene import home_lock, reap_dead_runs
 from nba_pipeline.partitions import InvalidRangeError, validate_range
-
-LOCK_FILE = ".nba_pipeline.lock"
-
-
-@contextmanager
-def _home_lock(home: Path) -> Iterator[None]:
-    """An exclusive lock on the home, so processes that start together prepare it once."""
-    home.mkdir(parents=True, exist_ok=True)
-    with open(home / LOCK_FILE, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def declared_pools(defs: Definitions) -> set[str]:
@@ -36,7 +22,7 @@ def declared_pools(defs: Definitions) -> set[str]:
     return {pool for key in graph.get_all_asset_keys() for pool in graph.get(key).pools or ()}
 
 
-def prepare_home(home: Path, pools: Iterable[str]) -> None:
+def prepare_home(home: Path, pools: Iterable[str], *, reap: bool = False) -> list[str]:
     """Create the home's dagster.yaml, storage and pool limits, once, under a file lock.
 
     Two reasons, both races between processes that use a new home at the same moment (two CLIs,
@@ -46,23 +32,29 @@ def prepare_home(home: Path, pools: Iterable[str]) -> None:
     leave two slots in a pool whose limit is one (two warehouse writers at once). Preparing the
     storage and every declared pool here, serialized, leaves nothing for the runs to create.
     A limit changed in dagster.yaml is applied the next time a command prepares the home.
+
+    With `reap`, runs whose process is gone are then marked failed and their slots freed
+    (`hygiene.reap_dead_runs`), under the same lock; returns what was reaped.
     """
-    with _home_lock(home):
+    with home_lock(home):
         if not (home / "dagster.yaml").exists():
             shutil.copy(paths.instance_template(), home / "dagster.yaml")
         with DagsterInstance.from_config(str(home)) as instance:
             for pool in sorted(pools):
                 instance.event_log_storage.initialize_concurrency_limit_to_default(pool)
+            return reap_dead_runs(instance) if reap else []
 
 
 def local_instance(defs: Definitions) -> DagsterInstance:
-    """DAGSTER_HOME, or the default home beside the data, prepared for `defs` (`prepare_home`).
+    """DAGSTER_HOME, or the default home beside the data, prepared for `defs` (`prepare_home`),
+    its dead runs reaped (printed to stderr).
 
     With DAGSTER_HOME unset, Dagster itself raises; here the commands and the UI agree on one
-    on-disk home instead.
+    on-disk home instead. No daemon watches in-process CLI runs, so the commands reap them.
     """
     home = paths.dagster_home()
-    prepare_home(home, declared_pools(defs))
+    for line in prepare_home(home, declared_pools(defs), reap=True):
+        print(line, file=sys.stderr)
     os.environ["DAGSTER_HOME"] = str(home)
     return DagsterInstance.get()
 
