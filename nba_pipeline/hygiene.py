@@ -22,7 +22,11 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+import dagster._core.executor.in_process as dagster_in_process
+from dagster import DagsterInstance, DagsterRun, DagsterRunStatus, RunsFilter
+from dagster._core.errors import DagsterExecutionInterruptedError
+from dagster._core.execution.plan.instance_concurrency_context import InstanceConcurrencyContext
+from dagster._utils.interrupts import pop_captured_interrupt
 
 PID_TAG = "nba_pipeline/pid"
 HOST_TAG = "nba_pipeline/host"
@@ -207,6 +211,63 @@ def wait_for_pools(instance: DagsterInstance, pools: Iterable[str],
                 _say(f"waiting up to {timeout:.0f}s for a slot in pool '{pool}', held by "
                      f"{_holders(instance, pool)}")
         time.sleep(min(SLOT_POLL_SECONDS, max(deadline - time.monotonic(), 0.01)))
+
+
+class BoundedConcurrencyContext(InstanceConcurrencyContext):
+    """Dagster's slot claims for an in-process run, with the wait for a full pool bounded.
+
+    A step blocked on a pool in Dagster 1.13's in-process executor loops without sleeping (its
+    next-check interval is `min(0, ...)`, never positive) and never raises a captured SIGINT or
+    SIGTERM (interrupts land only when user code is entered). Here the loop sleeps until the
+    next check (at most a second), an interrupt received meanwhile stops the run, a holder whose
+    process died is reaped, and after NBA_PIPELINE_SLOT_WAIT_SECONDS the run fails naming the
+    pool and the run holding it. `wait_for_pools` makes this the rare case (a slot taken between
+    two steps of the run); installed by `install_bounded_slot_wait`.
+    """
+
+    REAP_EVERY_SECONDS = 5.0
+
+    def __init__(self, instance: DagsterInstance, dagster_run: DagsterRun) -> None:
+        super().__init__(instance, dagster_run)
+        self._waiting_since: dict[str, float] = {}
+        self._wait_limit = slot_wait_seconds()
+        self._last_reap = 0.0
+
+    def claim(self, concurrency_key: str, step_key: str, step_priority: int = 0) -> bool:
+        if pop_captured_interrupt():
+            raise DagsterExecutionInterruptedError(
+                f"interrupted (SIGINT/SIGTERM) before step {step_key} could start")
+        if super().claim(concurrency_key, step_key, step_priority):
+            self._waiting_since.pop(step_key, None)
+            return True
+        now = time.monotonic()
+        since = self._waiting_since.setdefault(step_key, now)
+        if now - self._last_reap >= self.REAP_EVERY_SECONDS and self._instance.root_directory:
+            self._last_reap = now
+            with home_lock(Path(self._instance.root_directory)):
+                for line in reap_dead_runs(self._instance):
+                    _say(line)
+        if now - since >= self._wait_limit:
+            raise SlotWaitTimeout(
+                f"step {step_key} gave up after {self._wait_limit:.0f}s waiting for a slot in "
+                f"pool '{concurrency_key}', held by {_holders(self._instance, concurrency_key)}."
+                f" Run the command again once that run has finished, or set {SLOT_WAIT_ENV} "
+                "to wait longer.")
+        return False
+
+    def interval_to_next_pending_claim_check(self) -> float:
+        if not self._pending_claims:
+            return 0.0
+        now = time.time()
+        until = min((at - now for at in self._pending_timeouts.values()), default=0.0)
+        return min(max(until, 0.05), 1.0)
+
+
+def install_bounded_slot_wait() -> None:
+    """Make in-process runs (`execute_in_process`, `materialize`) use
+    `BoundedConcurrencyContext`. `execute_in_process` always uses Dagster's in-process executor,
+    which builds its claim context by this module-level name: there is no setting for it."""
+    dagster_in_process.InstanceConcurrencyContext = BoundedConcurrencyContext  # type: ignore[misc]
 
 
 # --- SIGTERM ------------------------------------------------------------------------------

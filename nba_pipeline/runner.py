@@ -26,7 +26,15 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
-from nba_pipeline.hygiene import IN_PROGRESS, SlotWaitTimeout, process_tags, wait_for_pools
+from nba_pipeline.hygiene import (
+    IN_PROGRESS,
+    SlotWaitTimeout,
+    install_bounded_slot_wait,
+    process_tags,
+    wait_for_pools,
+)
+
+install_bounded_slot_wait()
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
