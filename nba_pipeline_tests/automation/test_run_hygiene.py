@@ -19,12 +19,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from dagster import DagsterInstance, DagsterRunStatus
+from dagster import DagsterInstance, DagsterRunStatus, asset, materialize
 from dagster._core.test_utils import create_run_for_test
 
 from nba_pipeline.commands.instance import prepare_home
-from nba_pipeline.hygiene import HOST_TAG, PID_TAG, reap_dead_runs
+from nba_pipeline.hygiene import HOST_TAG, PID_TAG, SLOT_WAIT_ENV, reap_dead_runs
 from nba_pipeline.lib.warehouse_asset import WAREHOUSE_POOL
+from nba_pipeline.partitions import daily_partitions
 from nba_pipeline.paths import checkout_root, recorded_data_dir
 
 pytestmark = pytest.mark.skipif(not recorded_data_dir().is_dir(), reason="no replay data")
@@ -136,6 +137,9 @@ def test_a_pool_held_by_a_live_run_makes_the_next_command_give_up_naming_it(tmp_
         assert "gave up after 2s waiting for a slot in pool 'warehouse'" in output
         assert f"held by run {holding.run_id} (STARTED, pid {holder.pid}" in output
         assert took < 60
+        with home_of(env) as instance:
+            assert len(instance.get_runs()) == 1  # the command that gave up created no run
+        assert blocked_step_gives_up(env, holding.run_id, holder.pid)
         assert holder.poll() is None  # the holder was left alone
     finally:
         holder.send_signal(signal.SIGTERM)
@@ -143,8 +147,33 @@ def test_a_pool_held_by_a_live_run_makes_the_next_command_give_up_naming_it(tmp_
     with home_of(env) as instance:
         assert instance.get_run_by_id(holding.run_id).status == DagsterRunStatus.FAILURE
         assert claimed(instance) == []
-        # the timed-out command created no run
-        assert len(instance.get_runs()) == 1
+
+
+def blocked_step_gives_up(env: dict[str, str], holding: str, pid: int) -> bool:
+    """Inside a run (the slot taken after the pre-run check): the step waits, sleeping, then the
+    run fails naming pool and holder, instead of Dagster's endless busy loop."""
+    import nba_pipeline.runner  # noqa: F401  (installs the bounded claim context)
+
+    @asset(pool=WAREHOUSE_POOL, partitions_def=daily_partitions)
+    def blocked() -> None:
+        pass
+
+    os.environ[SLOT_WAIT_ENV] = "2"
+    try:
+        with home_of(env) as instance:
+            cpu, started = time.process_time(), time.monotonic()
+            result = materialize([blocked], partition_key=DAY, instance=instance,
+                                 raise_on_error=False)
+            busy = (time.process_time() - cpu) / (time.monotonic() - started)
+            (failure,) = [e for e in result.all_events if e.event_type_value == "PIPELINE_FAILURE"]
+    finally:
+        del os.environ[SLOT_WAIT_ENV]
+    message = failure.job_failure_data.error.message
+    assert not result.success
+    assert "gave up after 2s waiting for a slot in pool 'warehouse'" in message
+    assert f"held by run {holding} (STARTED, pid {pid}" in message
+    assert busy < 0.5, f"the wait used {busy:.0%} of a core"
+    return True
 
 
 def test_only_runs_whose_process_is_gone_on_this_host_are_reaped(tmp_path: Path):
