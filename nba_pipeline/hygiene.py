@@ -338,10 +338,11 @@ def install_stop_handlers() -> None:
     handling, which maps SIGTERM to its SIGINT handler), with a watcher that bounds the stop.
 
     The watcher reads the signal wakeup fd, which CPython writes for every handled signal
-    whichever handler Dagster has installed at the time. Main thread only.
+    whichever handler Dagster has installed at the time. Main thread only; once per process.
     """
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() or "installed" in _received:
         return
+    _received["installed"] = 1
     signal.signal(signal.SIGTERM, _raise_interrupt)
     read_fd, write_fd = os.pipe()
     os.set_blocking(write_fd, False)
