@@ -42,6 +42,13 @@ def main(argv: list[str] | None = None) -> int:
         signum = received_signal()
     except KeyboardInterrupt:
         code, signum = 1, received_signal() or signal.SIGINT
+    except SystemExit as exc:
+        # a command stopping on the failed run an interrupt caused (`demo`): say why, then exit
+        if received_signal() is None:
+            raise
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+        code, signum = 1, received_signal()
     if signum is None:
         return code
     name = signal.Signals(signum).name
