@@ -78,6 +78,7 @@ def claimed(instance: DagsterInstance) -> list[tuple[str, str]]:
             for slot in instance.event_log_storage.get_concurrency_info(pool).claimed_slots]
 
 
+@pytest.mark.slow
 def test_a_sigkilled_backfill_is_reaped_by_the_next_command(tmp_path: Path):
     env = env_for(tmp_path)
     first = start(BACKFILL, env, tmp_path / "first.log")
@@ -101,6 +102,7 @@ def test_a_sigkilled_backfill_is_reaped_by_the_next_command(tmp_path: Path):
         assert claimed(instance) == []
 
 
+@pytest.mark.slow
 def test_sigterm_stops_a_backfill_like_ctrl_c(tmp_path: Path):
     env = env_for(tmp_path)
     log = tmp_path / "backfill.log"
@@ -120,6 +122,7 @@ def test_sigterm_stops_a_backfill_like_ctrl_c(tmp_path: Path):
         assert claimed(instance) == []
 
 
+@pytest.mark.slow
 def test_a_pool_held_by_a_live_run_makes_the_next_command_give_up_naming_it(tmp_path: Path):
     env = env_for(tmp_path, NBA_PIPELINE_SLOT_WAIT_SECONDS="2")
     holder_log = tmp_path / "holder.log"
