@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
 
 from dagster import (
     AssetCheckSeverity,
@@ -22,6 +23,14 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
 )
+
+
+class ErrorInfo(Protocol):
+    """The fields of Dagster's serialized error that `root_cause` reads."""
+
+    message: str
+    cause: ErrorInfo | None
+
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -72,8 +81,16 @@ def run_range(
     if not result.success:
         for event in result.all_events:
             if event.is_step_failure and event.step_failure_data:
-                failure = f"{event.step_key}: {event.step_failure_data.error.message.strip()}"
+                failure = f"{event.step_key}: {root_cause(event.step_failure_data.error)}"
                 break
     return RangeRunResult(result.success, result.run_id,
                           sum(1 for e in evaluations if e.passed),
                           names(AssetCheckSeverity.ERROR), names(AssetCheckSeverity.WARN), failure)
+
+
+def root_cause(error: ErrorInfo) -> str:
+    """The innermost error's message: Dagster wraps an asset's own exception in "Error occurred
+    while executing op ...", which names no file, date or cause; the exception it wraps does."""
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()
