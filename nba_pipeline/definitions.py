@@ -61,8 +61,10 @@ def with_code_reference(asset: AssetsDefinition) -> AssetsDefinition:
     warehouse asset is the schema-check wrapper in lib/; the body is one `unwrap` away.
     """
     body = inspect.unwrap(asset.op.compute_fn.decorated_fn)  # type: ignore[union-attr]
-    reference = LocalFileCodeReference(file_path=inspect.getsourcefile(body) or "",
-                                       line_number=inspect.getsourcelines(body)[1])
+    # From the compiled code, not by reading the file: a file edited while a code server
+    # loads (the daemon reloads it) must not fail the load ("lineno is out of bounds").
+    reference = LocalFileCodeReference(file_path=body.__code__.co_filename,
+                                       line_number=body.__code__.co_firstlineno)
     return asset.map_asset_specs(lambda spec: spec.merge_attributes(metadata={
         "dagster/code_references": CodeReferencesMetadataValue(code_references=[reference])}))
 

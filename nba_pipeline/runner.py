@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
 
 from dagster import (
     AssetCheckSeverity,
@@ -35,6 +36,14 @@ from nba_pipeline.hygiene import (
 )
 
 install_bounded_slot_wait()
+
+
+class ErrorInfo(Protocol):
+    """The fields of Dagster's serialized error that `root_cause` reads."""
+
+    message: str
+    cause: ErrorInfo | None
+
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -110,7 +119,7 @@ def run_range(
     if not result.success:
         for event in result.all_events:
             if event.is_step_failure and event.step_failure_data:
-                failure = f"{event.step_key}: {event.step_failure_data.error.message.strip()}"
+                failure = f"{event.step_key}: {root_cause(event.step_failure_data.error)}"
                 break
         else:
             failure = next((_run_failure(e) for e in result.all_events
@@ -123,7 +132,7 @@ def run_range(
 def _run_failure(event: DagsterEvent) -> str:
     """A run failure not caused by a step (an interrupt, an executor error): its message."""
     data = event.job_failure_data
-    error = data.error.message.strip() if data and data.error else ""
+    error = root_cause(data.error) if data and data.error else ""
     return f"{event.message or 'run failed'} {error}".strip()
 
 
@@ -139,3 +148,9 @@ def _leave_nothing_behind(instance: DagsterInstance, run_id: str) -> None:
                                    "its tags) without reporting how: marked failed")
     if instance.event_log_storage.supports_global_concurrency_limits:
         instance.event_log_storage.free_concurrency_slots_for_run(run_id)
+def root_cause(error: ErrorInfo) -> str:
+    """The innermost error's message: Dagster wraps an asset's own exception in "Error occurred
+    while executing op ...", which names no file, date or cause; the exception it wraps does."""
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()

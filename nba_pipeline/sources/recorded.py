@@ -49,12 +49,37 @@ def _files(root: Path, pattern: str) -> tuple[Path, ...]:
     return files
 
 
+class RecordedDataError(ValueError):
+    """A recorded file that cannot be served: the message names the file, the row and why."""
+
+
+def _read_csv(path: Path, date_column: str | None) -> pd.DataFrame:
+    """One recorded CSV; unreadable (empty, truncated, not CSV) or with a date that is not a
+    date, it fails naming the file and line, since a row of unknown date could be any day's."""
+    try:
+        frame = pd.read_csv(path, dtype={"GAME_ID": str, "event_id": str})
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, EOFError, OSError,
+            UnicodeDecodeError) as exc:
+        raise RecordedDataError(f"recorded file {path} cannot be read: {type(exc).__name__}: "
+                                f"{exc}. Restore it from the shared data.") from None
+    if date_column is None:
+        return frame
+    if date_column not in frame.columns:
+        raise RecordedDataError(f"recorded file {path} has no {date_column} column")
+    utc = date_column == "commence_time"
+    parsed = pd.to_datetime(frame[date_column], errors="coerce", utc=utc)
+    if parsed.isna().any():
+        rows = frame.index[parsed.isna()][:5]
+        bad = ", ".join(f"line {i + 2}: {frame[date_column].iloc[i]!r}" for i in rows)
+        raise RecordedDataError(f"recorded file {path}: {int(parsed.isna().sum())} row(s) with "
+                                f"a {date_column} that is not a date ({bad})")
+    frame["_date"] = (parsed.dt.tz_convert(EASTERN) if utc else parsed).dt.date
+    return frame
+
+
 @cache
-def _read_csvs(files: tuple[Path, ...]) -> pd.DataFrame:
-    return pd.concat(
-        [pd.read_csv(f, dtype={"GAME_ID": str, "event_id": str}) for f in files],
-        ignore_index=True,
-    )
+def _read_csvs(files: tuple[Path, ...], date_column: str | None = None) -> pd.DataFrame:
+    return pd.concat([_read_csv(f, date_column) for f in files], ignore_index=True)
 
 
 def box_scores(root: Path, pattern: str = BOX_SCORE_GLOB) -> pd.DataFrame:
@@ -67,16 +92,12 @@ def team_logs(root: Path, pattern: str = TEAM_LOG_GLOB) -> pd.DataFrame:
 
 @cache
 def _by_date(files: tuple[Path, ...], column: str) -> pd.DataFrame:
-    frame = _read_csvs(files).copy()
-    frame["_date"] = pd.to_datetime(frame[column]).dt.date
-    return frame.set_index("_date").sort_index()
+    return _read_csvs(files, column).set_index("_date").sort_index()
 
 
 @cache
 def points_lines(root: Path, pattern: str = POINTS_LINES_GLOB) -> pd.DataFrame:
-    frame = _read_csvs(_files(root, pattern)).copy()
-    commence = pd.to_datetime(frame["commence_time"], utc=True)
-    frame["_date"] = commence.dt.tz_convert(EASTERN).dt.date
+    frame = _read_csvs(_files(root, pattern), "commence_time").copy()
     frame["_snapshot_date"] = pd.to_datetime(
         frame["snapshot_file"].str.extract(r"(\d{4}-\d{2}-\d{2})")[0]
     ).dt.date
@@ -271,11 +292,12 @@ def event_odds_bodies(root: Path, game_date: date,
         for book, book_rows in event.groupby("bookmaker", sort=True):
             outcomes = []
             for r in book_rows.itertuples(index=False):
-                if pd.isna(r.over_price) or pd.isna(r.under_price) or pd.isna(r.line):
-                    continue
+                # As the API sends them: a side the book did not price is absent; a row with
+                # no line is served as it is (point null), so parsing fails naming the file.
                 for side, price in (("Over", r.over_price), ("Under", r.under_price)):
-                    outcomes.append({"name": side, "description": r.player,
-                                     "price": _clean(price), "point": _clean(r.line)})
+                    if not pd.isna(price):
+                        outcomes.append({"name": side, "description": r.player,
+                                         "price": _clean(price), "point": _clean(r.line)})
             bookmakers.append({
                 "key": book,
                 "title": BOOK_TITLES.get(book, book),

@@ -11,7 +11,8 @@ from pydantic import BaseModel
 
 from nba_pipeline.ingest import payloads as P
 from nba_pipeline.ingest.endpoints import parse_landed
-from nba_pipeline.ingest.parsers.balldontlie import minutes_value, parse_bdl_box_scores
+from nba_pipeline.ingest.parsers.balldontlie import parse_bdl_box_scores
+from nba_pipeline.ingest.parsers.common import minutes_value
 from nba_pipeline.ingest.payloads import PayloadError, validate_payload
 from nba_pipeline.sources.recorded import data_dir
 from nba_pipeline_tests.sources.fake_api import SAMPLES, sample
@@ -93,6 +94,9 @@ def test_bdl_box_scores_match_recorded_nba_com_points() -> None:
 def test_minutes_value() -> None:
     assert minutes_value("28") == 28.0 and minutes_value("28:30") == 28.5
     assert minutes_value("") is None and minutes_value(None) is None
+    assert minutes_value(34) == 34.0 and minutes_value("34:12") == 34.2
+    with pytest.raises(ValueError, match="'DNP' is neither a number nor MM:SS"):
+        minutes_value("DNP")
 
 
 def _espn_with(mutate) -> bytes:  # noqa: ANN001

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -24,17 +25,24 @@ from zoneinfo import ZoneInfo
 from dagster import (
     AssetKey,
     AssetObservation,
+    AssetRecordsFilter,
     AssetSelection,
+    DagsterInstance,
+    DagsterRun,
+    DagsterRunStatus,
     DefaultSensorStatus,
     RunRequest,
+    RunsFilter,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
     sensor,
 )
 
+from nba_pipeline import tables
 from nba_pipeline.constants import TRIGGER_TAG
-from nba_pipeline.ingest.endpoints import ENDPOINTS, sources
+from nba_pipeline.ingest.endpoints import ENDPOINTS, endpoints_for, sources
+from nba_pipeline.lib.landed_inputs import chosen_fetches, inputs_digest
 from nba_pipeline.partitions import GAME_DATE_TIMEZONE, daily_partitions
 from nba_pipeline.storage.landing import LandedKey, LandingStore
 
@@ -49,6 +57,12 @@ LOOKAHEAD_DAYS = 3
 # Date prefixes re-fingerprinted per tick to catch files rewritten in place (same key).
 VERIFY_PER_TICK = 48
 RAW_GROUP = "raw"
+# Dagster's run tags for a run's partition, its range (single-run backfills, CLI ranges) and
+# its backfill (dagster._core.storage.tags; spelled here to keep the import public).
+PARTITION_TAG = "dagster/partition"
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+BACKFILL_TAG = "dagster/backfill"
 
 RAW_TABLE_BY_ENDPOINT: dict[tuple[str, str], AssetKey] = {
     key: AssetKey(e.raw_table.path) for key, e in ENDPOINTS.items()}
@@ -307,8 +321,93 @@ def _rejection_events(rejected: dict[str, str]) -> list[AssetObservation]:
     default_status=DefaultSensorStatus.RUNNING,
 )
 def landing_sensor(context: SensorEvaluationContext, landing_store: LandingStore) -> SensorResult:
-    plan = plan_landing_runs(landing_store, SensorCursor.load(context.cursor))
+    cursor = SensorCursor.load(context.cursor)
+    plan = plan_landing_runs(landing_store, cursor)
+    drop_parsed_or_being_parsed(plan, cursor, landing_store, context.instance, context.log)
     return sensor_result(plan, context.log)
+
+
+IN_PROGRESS = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
+               DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
+
+
+def drop_parsed_or_being_parsed(plan: LandingPlan, previous: SensorCursor, store: LandingStore,
+                                instance: DagsterInstance, log: Any) -> None:
+    """Leave out of the plan what another run parsed or is parsing: the files a backfill or a
+    CLI range just landed are that run's to parse, not a second run's.
+
+    Parsed: the raw table's latest materialization of the date recorded the same files
+    (`parsed_inputs`, the digest `lib.landed_inputs` computes for both). Being parsed: a run in
+    progress selects the raw table for a range or partition holding the date; then the date's
+    cursors stay where they were, so the next tick looks again (parsed by then, or requested if
+    that run failed before parsing).
+    """
+    in_progress = instance.get_runs(filters=RunsFilter(statuses=IN_PROGRESS))
+    kept: list[RunRequest] = []
+    for request in plan.run_requests:
+        day = date.fromisoformat(str(request.partition_key))
+        assets = []
+        for asset in request.asset_selection or ():
+            parser = _parsed_by(instance, store, asset, day)
+            writer = parser or _being_parsed_by(in_progress, asset, day)
+            if writer is None:
+                assets.append(asset)
+                continue
+            log.info(f"landing sensor: {asset.to_user_string()} {day}: files "
+                     f"{'already parsed by' if parser else 'being parsed by'} {writer}")
+            if parser is None:
+                _keep_previous_cursor(plan.cursor, previous, asset, day)
+        if assets:
+            kept.append(RunRequest(
+                run_key=run_key_for(day, assets, _inputs(store, day, assets)),
+                partition_key=request.partition_key, asset_selection=assets, tags=request.tags))
+    plan.run_requests = kept
+
+
+def _parsed_by(instance: DagsterInstance, store: LandingStore, asset: AssetKey, day: date
+               ) -> str | None:
+    """The run whose materialization of the date parsed exactly the files there now."""
+    records = instance.fetch_materializations(
+        AssetRecordsFilter(asset_key=asset, asset_partitions=[day.isoformat()]), limit=1).records
+    if not records or records[0].asset_materialization is None:
+        return None
+    recorded = records[0].asset_materialization.metadata.get("parsed_inputs")
+    value = getattr(recorded, "value", None)
+    if not isinstance(value, dict) or day.isoformat() not in value:
+        return None
+    table = tables.table(asset.to_user_string())
+    chosen, _, _ = chosen_fetches(store, endpoints_for(table), [day])
+    if value[day.isoformat()] != inputs_digest(store, chosen.get(day)):
+        return None
+    return f"run {records[0].run_id[:8]}"
+
+
+def _being_parsed_by(runs: Sequence[DagsterRun], asset: AssetKey, day: date) -> str | None:
+    """A run in progress that will materialize the date of `asset`."""
+    for run in runs:
+        if run.asset_selection is None or asset not in run.asset_selection:
+            continue
+        tags = run.tags
+        single = tags.get(PARTITION_TAG)
+        start, end = tags.get(RANGE_START_TAG), tags.get(RANGE_END_TAG)
+        if single == day.isoformat() or (start and end and start <= day.isoformat() <= end):
+            backfill = tags.get(BACKFILL_TAG)
+            return f"backfill {backfill}" if backfill else f"run {run.run_id[:8]}"
+    return None
+
+
+def _keep_previous_cursor(cursor: SensorCursor, previous: SensorCursor, asset: AssetKey,
+                          day: date) -> None:
+    for (source, endpoint), raw_asset in RAW_TABLE_BY_ENDPOINT.items():
+        if raw_asset != asset:
+            continue
+        prefix = f"{source}/{endpoint}/{day.isoformat()}/"
+        for mine, before in ((cursor.dates, previous.dates),
+                             (cursor.fingerprints, previous.fingerprints)):
+            if prefix in before:
+                mine[prefix] = before[prefix]
+            else:
+                mine.pop(prefix, None)
 
 
 def sensor_result(plan: LandingPlan, log: Any) -> SensorResult:

@@ -1,7 +1,6 @@
 """Phase 2: landed payloads parsed into typed rows, re-readable from the landing store alone."""
 
-from collections.abc import Iterator, Sequence
-from datetime import date, datetime, timezone
+from collections.abc import Iterator
 
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, Failure
@@ -9,7 +8,6 @@ from dagster import AssetExecutionContext, AssetIn, Failure
 from nba_pipeline.defs.raw.checks import BOXSCORE_CHECKS, PROP_LINE_CHECKS, SCHEDULE_CHECKS
 from nba_pipeline.domain.matchups import orient_to_schedule
 from nba_pipeline.ingest.endpoints import (
-    Endpoint,
     endpoints_for,
     parse_landed,
     schedule_source_games,
@@ -17,6 +15,7 @@ from nba_pipeline.ingest.endpoints import (
 from nba_pipeline.ingest.parsers.common import SOURCE_GAME_COLUMNS
 from nba_pipeline.ingest.payloads import PayloadError
 from nba_pipeline.lib.checks import specs
+from nba_pipeline.lib.landed_inputs import chosen_fetches, parsed_inputs
 from nba_pipeline.lib.warehouse_asset import (
     checked_output,
     partition_dates,
@@ -25,7 +24,7 @@ from nba_pipeline.lib.warehouse_asset import (
     warehouse_asset,
     window_label,
 )
-from nba_pipeline.storage.landing import Fetch, LandingStore
+from nba_pipeline.storage.landing import LandingStore
 from nba_pipeline.tables import (
     BOXSCORES,
     LANDING_BOXSCORES,
@@ -35,29 +34,6 @@ from nba_pipeline.tables import (
     SCHEDULE,
     Table,
 )
-
-
-def chosen_fetches(store: LandingStore, endpoints: Sequence[Endpoint],
-                   dates: Sequence[date]) -> tuple[dict[date, Fetch], dict[str, str], list[str]]:
-    """Per date, the one fetch to parse, plus what was passed over (skipped entries, partials).
-
-    One source's fetch per date: a complete one before a partial one, then the newest (on a
-    tie, the endpoint earlier in `endpoints`, i.e. the primary). A fallback lands after the
-    failed primary, and a stale primary fetch must not stack its games on the fallback's.
-    """
-    now = datetime.now(timezone.utc)
-    skipped: dict[str, str] = {}
-    partial: list[str] = []
-    chosen: dict[date, Fetch] = {}
-    for entry in endpoints:
-        selection = store.select_fetches(entry.source, entry.endpoint, dates, now)
-        skipped.update(selection.skipped)
-        partial += selection.partial
-        for game_date, fetch in selection.chosen.items():
-            current = chosen.get(game_date)
-            if current is None or _rank(fetch) > _rank(current):
-                chosen[game_date] = fetch
-    return chosen, skipped, partial
 
 
 def parse_window(context: AssetExecutionContext, store: LandingStore, table: Table
@@ -92,16 +68,13 @@ def parse_window(context: AssetExecutionContext, store: LandingStore, table: Tab
                       "bad_days": sorted({e.game_date.isoformat() for e in errors})},
         )
     report = {"landing_skipped": [f"{k}: {v}" for k, v in sorted(skipped.items())][:50],
-              "partial_fetches": partial[:50]}
+              "partial_fetches": partial[:50],
+              "parsed_inputs": parsed_inputs(store, chosen)}
     for line in report["landing_skipped"][:10] + report["partial_fetches"][:10]:
         context.log.warning(f"{table.name}: {line}")
     context.log.info(f"parsed {files} landed file(s) for {table.name} ({window_label(context)})")
     frames = [f for f in frames if len(f)]
     return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), report
-
-
-def _rank(fetch: Fetch) -> tuple[bool, str]:
-    return fetch.partial is None, fetch.fetched_at
 
 
 def schedule_source(context: AssetExecutionContext, store: LandingStore) -> pd.DataFrame:

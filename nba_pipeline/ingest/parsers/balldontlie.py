@@ -16,6 +16,7 @@ from nba_pipeline.ingest.parsers.common import (
     SCHEDULED,
     game_code,
     matchup,
+    minutes_value,
     schedule_row,
     season_label,
     team_id,
@@ -57,14 +58,6 @@ def parse_bdl_games(body: bytes, game_date: date, key: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def minutes_value(text: str | None) -> float | None:
-    """Ball Don't Lie minutes: "28", "28:14" or "" / None (did not play)."""
-    if text is None or not str(text).strip():
-        return None
-    minutes, _, seconds = str(text).strip().partition(":")
-    return round(int(minutes) + (int(seconds) / 60 if seconds else 0.0), 2)
-
-
 _BDL_STATS = {"pts": "points", "fgm": "fgm", "fga": "fga", "fg3m": "fg3m", "fg3a": "fg3a",
               "ftm": "ftm", "fta": "fta", "oreb": "oreb", "dreb": "dreb", "reb": "reb",
               "ast": "ast", "stl": "stl", "blk": "blk", "turnover": "tov", "pf": "pf"}
@@ -88,7 +81,12 @@ def parse_bdl_box_scores(body: bytes, game_date: date, key: str) -> pd.DataFrame
                 wl = "W" if own > other else "L"
             for line in team.players:
                 stats = {col: getattr(line, f) for f, col in _BDL_STATS.items()}
-                minutes = minutes_value(line.min)
+                try:
+                    minutes = minutes_value(line.min)
+                except ValueError as exc:
+                    raise PayloadError(SOURCE, "box_scores", game_date, key,
+                                       f"{line.player.first_name} {line.player.last_name}: "
+                                       f"{exc}") from None
                 if not minutes and not any(stats.values()):
                     continue  # listed but did not play
                 rows.append({

@@ -73,3 +73,49 @@ def schedule_row(game_date: date, game_id: str, status: int, status_text: str | 
         "home_score": home_score if final else None, "away_score": away_score if final else None,
         "source": source, "landing_key": key,
     }
+
+
+def minutes_value(value: object) -> float | None:
+    """Minutes as a number: 28, 28.5, "28", "28:14" (minutes:seconds, as box scores write
+    them) or None / "" (did not play). Anything else is a ValueError naming the value."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    text = str(value).strip()
+    if not text:
+        return None
+    minutes, _, seconds = text.partition(":")
+    try:
+        whole = float(minutes)
+        fraction = int(seconds) / 60 if seconds else 0.0
+    except ValueError:
+        raise ValueError(f"minutes {value!r} is neither a number nor MM:SS") from None
+    return round(whole + fraction, 2)
+
+
+def numeric_cells(frame: pd.DataFrame, columns: list[str], describe: Callable[[int], str],
+                  source: str, endpoint: str, game_date: date, key: str) -> pd.DataFrame:
+    """`columns` as numbers (minutes also from MM:SS); a cell that is not a number fails the
+    payload naming its row, column and value instead of reaching the warehouse as text."""
+    out = frame.copy()
+    bad: list[str] = []
+    for column in columns:
+        if column == "minutes":
+            values = []
+            for i, cell in enumerate(frame[column]):
+                try:
+                    values.append(minutes_value(cell))
+                except ValueError:
+                    values.append(None)
+                    bad.append(f"{describe(i)}: {column}={cell!r}")
+            out[column] = pd.Series(values, index=frame.index, dtype="float64")
+            continue
+        converted = pd.to_numeric(frame[column], errors="coerce")
+        for i in (converted.isna() & frame[column].notna()).to_numpy().nonzero()[0]:
+            bad.append(f"{describe(int(i))}: {column}={frame[column].iloc[i]!r}")
+        out[column] = converted
+    if bad:
+        raise PayloadError(source, endpoint, game_date, key,
+                           f"{len(bad)} cell(s) are not numbers: {'; '.join(bad[:5])}")
+    return out

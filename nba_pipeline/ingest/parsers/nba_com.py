@@ -7,8 +7,9 @@ from datetime import date
 
 import pandas as pd
 
+from nba_pipeline.constants import BOX_SCORE_STATS
 from nba_pipeline.domain.players import player_lookup_series
-from nba_pipeline.ingest.parsers.common import SOURCE_GAME_COLUMNS
+from nba_pipeline.ingest.parsers.common import SOURCE_GAME_COLUMNS, numeric_cells
 from nba_pipeline.ingest.payloads.common import PayloadError, validate_payload
 from nba_pipeline.ingest.payloads.nba_com import LeagueGameLogPayload, SchedulePayload
 
@@ -96,12 +97,21 @@ def parse_leaguegamelog(body: bytes, game_date: date, key: str) -> pd.DataFrame:
     records = pd.DataFrame(payload.records())
     if records.empty:
         return pd.DataFrame()
-    dates = pd.to_datetime(records["GAME_DATE"]).dt.date
+    parsed = pd.to_datetime(records["GAME_DATE"], errors="coerce")
+    if parsed.isna().any():
+        bad = sorted(set(records.loc[parsed.isna(), "GAME_DATE"].astype(str)))
+        raise PayloadError("nba_com", "leaguegamelog", game_date, key,
+                           f"GAME_DATE values that are not dates: {bad[:5]}")
+    dates = parsed.dt.date
     wrong = sorted({d.isoformat() for d in dates if d != game_date})
     if wrong:
         raise PayloadError("nba_com", "leaguegamelog", game_date, key,
                            f"rows dated {wrong} in the payload for another date")
-    frame = records.rename(columns=_GAMELOG_COLUMNS)[list(_GAMELOG_COLUMNS.values())].copy()
+    frame = records.rename(columns=_GAMELOG_COLUMNS)[list(_GAMELOG_COLUMNS.values())]
+    frame = numeric_cells(
+        frame, ["minutes", *BOX_SCORE_STATS, "plus_minus"],
+        lambda i: f"row {i} ({frame['player_name'].iloc[i]}, game {frame['game_id'].iloc[i]})",
+        "nba_com", "leaguegamelog", game_date, key)
     frame["game_date"] = game_date
     season = str(payload.parameters.get("Season") or "")
     frame["season"] = season or records["SEASON_ID"].astype(str)

@@ -25,9 +25,11 @@ class PayloadError(ValueError):
 
 
 class PayloadModel(BaseModel):
-    """Base of every payload model: unknown fields kept, fields settable by name or alias."""
+    """Base of every payload model: unknown fields kept, fields settable by name or alias; a
+    NaN or infinite number is invalid (no API means it, and it would pass into a NOT NULL
+    column as a value)."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, allow_inf_nan=False)
 
 
 M = TypeVar("M", bound=BaseModel)
