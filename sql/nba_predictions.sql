@@ -50,7 +50,9 @@ CREATE TABLE IF NOT EXISTS `{project}.nba_predictions.prediction_accuracy` (
   absolute_error FLOAT64 NOT NULL,
   signed_error FLOAT64 NOT NULL,
   actual_over_under STRING,
-  is_hit BOOL
+  is_hit BOOL,
+  cold_start STRING,
+  history_games INT64
 )
 PARTITION BY game_date
 CLUSTER BY system_id, player_lookup

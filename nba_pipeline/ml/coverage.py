@@ -93,7 +93,8 @@ def line_coverage(lines: pd.DataFrame, schedule: pd.DataFrame, context: pd.DataF
     scheduled = out.pop("_game").eq(True)
     why = pd.Series(None, index=out.index, dtype=object)
     if len(matches):
-        unmatched = matches[matches["rule"].isna()].assign(game_date=_dates(matches)).rename(
+        unmatched = matches[matches["rule"].isna()].drop(columns=["player_lookup"]).assign(
+            game_date=lambda f: _dates(f)).rename(
             columns={"line_lookup": "player_lookup", "reason": "_why"}).drop_duplicates(
             ["game_date", "player_lookup"])[["game_date", "player_lookup", "_why"]]
         why = out[["game_date", "player_lookup"]].merge(
