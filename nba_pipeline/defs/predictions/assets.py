@@ -150,6 +150,10 @@ def prediction_gaps(context: AssetExecutionContext, predictions: pd.DataFrame,
     yield from checked_output(context, PREDICTION_GAPS, GAP_CHECKS, frame, {
         "line_player_games": len(cov), "gaps": len(frame),
         "gaps_by_reason": frame["reason"].value_counts().to_dict() if len(frame) else {},
+        # Every date of the window (0 included), for `nba-pipeline health`.
+        "gaps_by_date": MetadataValue.json({
+            d.isoformat(): int((pd.to_datetime(frame["game_date"]).dt.date == d).sum())
+            if len(frame) else 0 for d in partition_dates(context)}),
     }, {"line_coverage": cov})
 
 
