@@ -14,9 +14,10 @@ ENSEMBLE_LINE_WEIGHT = 0.55
 # A player with no game in the feature window (a rookie) has no history for any system to read.
 # His prior is the line: the books price his expected role (minutes, shots), which nothing in
 # our data knows before his first game (leaguegamelog has no positions, no projected minutes).
-# Without a line: the mean points of a player's first NBA game, 2022-23..2023-24 box scores.
+# Without a line (never for a cold-start row, which comes from a line): the mean points of a
+# player's first game in the 2022-23..2023-24 box scores (213 players; median 2).
 PRIOR_VERSION = "prior-line"
-NO_LINE_PRIOR_POINTS = 5.0
+NO_LINE_PRIOR_POINTS = 3.3
 
 
 def rolling_average(features: pd.DataFrame) -> np.ndarray:
