@@ -49,6 +49,9 @@ class AssetFacts:
     checks: Sequence[str] = ()
     check_runs: Sequence[CheckRun] = ()
     deadline: Callable[[date], datetime] | None = None  # when each date was due, if ever
+    # Line player-games without a prediction from every system, per date (prediction_gaps'
+    # latest materialization metadata `gaps_by_date`); empty for other assets.
+    gaps: dict[date, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -60,6 +63,7 @@ class AssetHealth:
     late: list[str]
     checks: dict[str, str]  # check -> worst status over the range
     check_failures: dict[str, list[str]]  # check -> dates where it failed or warned
+    gaps: dict[str, int] = field(default_factory=dict)  # date -> prediction gaps (if recorded)
 
     @property
     def healthy(self) -> bool:
@@ -98,7 +102,8 @@ def _asset_health(facts: AssetFacts, days: list[date]) -> AssetHealth:
                     failures.setdefault(check, []).append(day.isoformat())
         checks[check] = _worst(statuses)
     return AssetHealth(facts.asset, len(materialized), _iso(missing), _iso(failed), _iso(late),
-                       checks, failures)
+                       checks, failures,
+                       {d.isoformat(): facts.gaps[d] for d in days if d in facts.gaps})
 
 
 def _worst(statuses: list[str]) -> str:
@@ -142,6 +147,11 @@ def render(report: list[AssetHealth], start: date, end: date) -> str:
             problems.append(f"  {a.asset}: landed after its deadline {_span(a.late)}")
         for check, days in a.check_failures.items():
             problems.append(f"  {a.asset}: check {check} {a.checks[check]} on {_span(days)}")
+    for a in report:
+        if a.gaps:
+            lines.append("")
+            lines.append(f"{a.asset} per day (line player-games without every system's "
+                         "prediction): " + ", ".join(f"{d} {n}" for d, n in a.gaps.items()))
     lines.append("")
     lines.append("problems:" if problems else "no problems found")
     return "\n".join(lines + problems)

@@ -82,6 +82,10 @@ POINTS_MODEL = Table("nba_predictions.points_model", "predictions",
 PREDICTIONS = Table("nba_predictions.player_prop_predictions", "predictions",
                     same_day_inputs=(FEATURES.name, POINTS_MODEL.name),
                     deadline="predictions", pre_tip_refresh=True)
+# Every line player-game without a prediction from every system, with the reason; rebuilt
+# once the box scores arrive (it reads player_game_summary to say who played).
+PREDICTION_GAPS = Table("nba_predictions.prediction_gaps", "predictions",
+                        same_day_inputs=(PREDICTIONS.name,))
 ACCURACY = Table("nba_predictions.prediction_accuracy", "grading",
                  same_day_inputs=(PREDICTIONS.name, PGS.name), deadline="grading")
 DAILY_PERFORMANCE = Table("nba_predictions.system_daily_performance", "grading",
@@ -91,8 +95,8 @@ PUBLISHED = Table("nba_publish.daily_predictions_json", "publishing", FILES,
 
 TABLES: dict[str, Table] = {t.name: t for t in (
     LANDING_SCHEDULE, LANDING_BOXSCORES, LANDING_LINES, SCHEDULE, BOXSCORES, PROP_LINES,
-    PGS, TEAM_OFFENSE, TEAM_DEFENSE, CONTEXT, FEATURES, POINTS_MODEL, PREDICTIONS, ACCURACY,
-    DAILY_PERFORMANCE, PUBLISHED)}
+    PGS, TEAM_OFFENSE, TEAM_DEFENSE, CONTEXT, FEATURES, POINTS_MODEL, PREDICTIONS,
+    PREDICTION_GAPS, ACCURACY, DAILY_PERFORMANCE, PUBLISHED)}
 RAW_TABLES = (SCHEDULE, BOXSCORES, PROP_LINES)
 GROUPS = ("landing", "raw", "analytics", "precompute", "predictions", "grading", "publishing")
 

@@ -104,7 +104,9 @@ CREATE TABLE IF NOT EXISTS `{project}.nba_analytics.upcoming_player_game_context
   points_line FLOAT64,
   line_books INT64,
   last_game_date DATE,
-  days_since_last_game INT64
+  days_since_last_game INT64,
+  cold_start STRING,
+  team_source STRING
 )
 PARTITION BY game_date
 CLUSTER BY player_lookup, game_id

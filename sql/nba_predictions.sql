@@ -29,6 +29,8 @@ CREATE TABLE IF NOT EXISTS `{project}.nba_predictions.player_prop_predictions` (
   confidence FLOAT64 NOT NULL,
   model_version STRING NOT NULL,
   feature_version STRING NOT NULL,
+  cold_start STRING,
+  history_games INT64 NOT NULL,
   created_at TIMESTAMP NOT NULL,
   is_active BOOL NOT NULL
 )
@@ -48,7 +50,9 @@ CREATE TABLE IF NOT EXISTS `{project}.nba_predictions.prediction_accuracy` (
   absolute_error FLOAT64 NOT NULL,
   signed_error FLOAT64 NOT NULL,
   actual_over_under STRING,
-  is_hit BOOL
+  is_hit BOOL,
+  cold_start STRING,
+  history_games INT64
 )
 PARTITION BY game_date
 CLUSTER BY system_id, player_lookup
@@ -73,3 +77,24 @@ CREATE TABLE IF NOT EXISTS `{project}.nba_predictions.system_daily_performance` 
 PARTITION BY game_date
 CLUSTER BY system_id
 OPTIONS (description = "Per system and game date: MAE, bias and hit rate on OVER/UNDER picks.");
+
+CREATE TABLE IF NOT EXISTS `{project}.nba_predictions.prediction_gaps` (
+  game_date DATE NOT NULL,
+  player_lookup STRING NOT NULL,
+  player_name STRING NOT NULL,
+  event_id STRING,
+  home_team_abbr STRING,
+  away_team_abbr STRING,
+  points_line FLOAT64,
+  line_books INT64,
+  cold_start STRING,
+  missing_systems STRING NOT NULL,
+  box_score_lookup STRING,
+  played BOOL,
+  reason STRING NOT NULL,
+  detail STRING,
+  created_at TIMESTAMP NOT NULL
+)
+PARTITION BY game_date
+CLUSTER BY reason, player_lookup
+OPTIONS (description = "Each player-game with a consensus points line that lacks a prediction from some system, and why (played: NULL until the box scores exist).");

@@ -59,9 +59,11 @@ def read_facts(instance: DagsterInstance, defs: Definitions, start: date, end: d
         name = key.to_user_string()
         deadline = deadline_for(name)
         check_keys = sorted(node.check_keys, key=lambda c: c.name)
+        materialized, gaps = _materialized_at(instance, key, keys)
         out.append(AssetFacts(
             asset=name,
-            materialized_at=_materialized_at(instance, key, keys),
+            materialized_at=materialized,
+            gaps=gaps,
             failed=_failed(instance, key, keys, node.partitions_def),
             checks=[c.name for c in check_keys],
             check_runs=[r for c in check_keys for r in _check_runs(instance, c)],
@@ -71,8 +73,11 @@ def read_facts(instance: DagsterInstance, defs: Definitions, start: date, end: d
 
 
 def _materialized_at(instance: DagsterInstance, key: AssetKey, partitions: list[str]
-                     ) -> dict[date, datetime]:
+                     ) -> tuple[dict[date, datetime], dict[date, int]]:
+    """First materialization per date, and the latest `gaps_by_date` count per date (only
+    prediction_gaps records it: read from the records fetched anyway, so it costs nothing)."""
     first: dict[date, datetime] = {}
+    gaps: dict[date, int] = {}
     cursor = None
     while True:
         result = instance.fetch_materializations(
@@ -81,8 +86,12 @@ def _materialized_at(instance: DagsterInstance, key: AssetKey, partitions: list[
         for record in result.records:
             day = date.fromisoformat(record.partition_key)
             first.setdefault(day, datetime.fromtimestamp(record.timestamp, tz=timezone.utc))
+            meta = record.asset_materialization.metadata if record.asset_materialization else {}
+            by_date = meta.get("gaps_by_date")
+            if by_date is not None and day.isoformat() in by_date.value:
+                gaps[day] = int(by_date.value[day.isoformat()])  # ascending: latest wins
         if not result.has_more:
-            return first
+            return first, gaps
         cursor = result.cursor
 
 

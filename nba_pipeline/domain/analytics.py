@@ -222,9 +222,18 @@ def team_defense_summary(offense: pd.DataFrame) -> pd.DataFrame:
 # Long enough to cross an off-season: on opening night the expected players are those of each
 # team's last 10 games of the previous season (otherwise nobody is expected until a team plays).
 ROSTER_LOOKBACK_DAYS = 200
+# A player with a line is looked up this far back (the feature store's player window): a star
+# back from a season-long injury keeps his older history instead of getting no row at all.
+LINE_LOOKBACK_DAYS = 550
 CONTEXT_COLUMNS = ["game_date", "game_id", "player_lookup", "player_id", "player_name",
                    "team_abbr", "opponent_abbr", "is_home", "tipoff_utc", "has_line",
-                   "points_line", "line_books", "last_game_date", "days_since_last_game"]
+                   "points_line", "line_books", "last_game_date", "days_since_last_game",
+                   "cold_start", "team_source"]
+# cold_start: NULL for a player with a game in the roster window; "returning" (last game more
+# than ROSTER_LOOKBACK_DAYS before), "new_team" (his latest team is not in his line's game),
+# "rookie" (no game in LINE_LOOKBACK_DAYS). team_source: "roster" (expected), "latest_game"
+# (a line player whose latest team plays), "line_count_guess" (see `_cold_start_rows`).
+COLD_STARTS = ("returning", "new_team", "rookie")
 
 
 def upcoming_player_game_context(schedule: pd.DataFrame, recent: pd.DataFrame,
@@ -242,8 +251,10 @@ def context_with_line_names(schedule: pd.DataFrame, recent: pd.DataFrame,
 
     A player is expected for a team on date D when his latest game before D was for that team
     and was one of the team's last `recent_games` games before D; a player with a line on D is
-    included whenever his latest team plays on D. Only games in the `lookback_days` before D
-    count (what the asset loads), so a range pass and a day's run agree. `recent` holds
+    included whenever his latest team plays on D (his latest game within LINE_LOOKBACK_DAYS);
+    a line player the rule cannot place gets a cold-start row (`_cold_start_rows`). Only games
+    in the `lookback_days` (LINE_LOOKBACK_DAYS for line players) before D count (what the asset
+    loads), so a range pass and a day's run agree. `recent` holds
     player_game_summary rows (any dates; only those before each D are used). One vectorized pass
     over all dates. A line spelling no recent box score knows is matched among the expected
     players of its game (`resolve_line_names`); the second frame reports every such name.
@@ -307,22 +318,94 @@ def context_with_line_names(schedule: pd.DataFrame, recent: pd.DataFrame,
             direction="backward")
         with_line = found.dropna(subset=["_d"])[["as_of", *latest_cols]]
 
-    players = pd.concat([f for f in (expected, with_line) if len(f)] or [expected],
-                        ignore_index=True)
-    recent_enough = players["game_date"] >= players["as_of"] - pd.Timedelta(days=lookback_days)
-    players = players[recent_enough].drop_duplicates(
-        ["as_of", "player_lookup"]).rename(columns={"as_of": "game_date",
-                                                    "game_date": "last_game_date"})
+    if len(with_line):
+        with_line = with_line[with_line["game_date"] >= with_line["as_of"] - pd.Timedelta(
+            days=LINE_LOOKBACK_DAYS)]
+    players = pd.concat([f.assign(team_source=src) for f, src in (
+        (expected, "roster"), (with_line, "latest_game")) if len(f)] or [
+        expected.assign(team_source="roster")], ignore_index=True)
+    players = players.drop_duplicates(["as_of", "player_lookup"]).rename(
+        columns={"as_of": "game_date", "game_date": "last_game_date"})
     day = sides.drop(columns=["games_before"]).merge(players, on=["game_date", "team_abbr"],
                                                       how="inner")
-    day_lines = cons[["game_date", "player_lookup", "points_line", "line_books"]].assign(
+    day_lines = cons[["game_date", "player_lookup", "points_line", "line_books",
+                      "home_team_abbr", "away_team_abbr"]].assign(
         game_date=lambda f: pd.to_datetime(f["game_date"]).astype("datetime64[ns]"),
         player_lookup=lambda f: f["player_lookup"].astype(str))
-    day = day.merge(day_lines, on=["game_date", "player_lookup"], how="left")
+    day = day.merge(day_lines.drop(columns=["home_team_abbr", "away_team_abbr"]),
+                    on=["game_date", "player_lookup"], how="left")
     day["has_line"] = day["points_line"].notna()
+    day["cold_start"] = pd.Series(None, index=day.index, dtype=object)
+    cold = _cold_start_rows(day, sides, day_lines, with_line, lines, name_matches)
+    day = pd.concat([d for d in (day, cold) if len(d)] or [day], ignore_index=True)
     day["days_since_last_game"] = (day["game_date"] - day["last_game_date"]).dt.days
+    returning = day["cold_start"].isna() & (day["days_since_last_game"] > ROSTER_LOOKBACK_DAYS)
+    day["cold_start"] = day["cold_start"].where(~returning, "returning")
     return day.sort_values(["game_date", "game_id", "team_abbr", "player_lookup"],
                            kind="stable").reset_index(drop=True)[CONTEXT_COLUMNS], name_matches
+
+
+def _cold_start_rows(day: pd.DataFrame, sides: pd.DataFrame, day_lines: pd.DataFrame,
+                     with_line: pd.DataFrame, lines: pd.DataFrame,
+                     name_matches: pd.DataFrame) -> pd.DataFrame:
+    """Line players the roster rule cannot place: a latest team not in the line's game (an
+    off-season move) or no game at all in LINE_LOOKBACK_DAYS (a rookie).
+
+    Their game is the scheduled game of the line's two teams. Which side they are on is not in
+    the data before tip-off (no roster feed; the books do not say): the side with fewer placed
+    line players that day, home on a tie (books price about as many players per team, so the
+    newcomer is missing from the short side), marked `team_source = "line_count_guess"`. A name
+    the matcher found ambiguous (two known players fit) is not a rookie: it is left out and the
+    gaps table says why. A line without a scheduled game stays out too (no game id).
+    """
+    placed = day[["game_date", "player_lookup"]].assign(_placed=True)
+    rest = day_lines.merge(placed, on=["game_date", "player_lookup"], how="left")
+    rest = rest[rest["_placed"].isna()].drop(columns=["_placed"])
+    if len(name_matches):
+        ambiguous = name_matches[name_matches["reason"].fillna("").str.startswith("ambiguous")]
+        amb = ambiguous[["game_date", "line_lookup"]].assign(
+            game_date=lambda f: pd.to_datetime(f["game_date"]).astype("datetime64[ns]"),
+            player_lookup=lambda f: f["line_lookup"].astype(str), _amb=True)
+        rest = rest.merge(amb[["game_date", "player_lookup", "_amb"]].drop_duplicates(),
+                          on=["game_date", "player_lookup"], how="left")
+        rest = rest[rest["_amb"].isna()].drop(columns=["_amb"])
+    if rest.empty:
+        return pd.DataFrame(columns=[*CONTEXT_COLUMNS])
+    game = sides.drop(columns=["games_before"]).rename(columns={"team_abbr": "home_team_abbr",
+                                                                "opponent_abbr": "away_team_abbr"})
+    game = game[game["is_home"]][["game_date", "game_id", "home_team_abbr", "away_team_abbr",
+                                  "tipoff_utc"]]
+    rest = rest.assign(home_team_abbr=rest["home_team_abbr"].astype(str),
+                       away_team_abbr=rest["away_team_abbr"].astype(str)).merge(
+        game.astype({"home_team_abbr": str, "away_team_abbr": str}),
+        on=["game_date", "home_team_abbr", "away_team_abbr"], how="inner")
+    if rest.empty:
+        return pd.DataFrame(columns=[*CONTEXT_COLUMNS])
+    known = day[day["has_line"]].groupby(["game_date", "team_abbr"]).size().rename("_n")
+    n_home = known.reindex(pd.MultiIndex.from_frame(rest[["game_date", "home_team_abbr"]]),
+                           fill_value=0).to_numpy()
+    n_away = known.reindex(pd.MultiIndex.from_frame(rest[["game_date", "away_team_abbr"]]),
+                           fill_value=0).to_numpy()
+    home = n_home <= n_away
+    rest = rest.assign(team_abbr=np.where(home, rest["home_team_abbr"], rest["away_team_abbr"]),
+                       opponent_abbr=np.where(home, rest["away_team_abbr"],
+                                              rest["home_team_abbr"]),
+                       is_home=home, team_source="line_count_guess")
+    latest = with_line.rename(columns={"as_of": "_d", "game_date": "last_game_date",
+                                       "team_abbr": "_last_team"})
+    rest = rest.merge(latest.rename(columns={"_d": "game_date"}), on=["game_date",
+                                                                      "player_lookup"],
+                      how="left")
+    names = lines.assign(game_date=eastern_game_date(lines).to_numpy(),
+                         player_lookup=lines["player_lookup"].astype(str)).drop_duplicates(
+        ["game_date", "player_lookup"])[["game_date", "player_lookup", "player_name"]].rename(
+        columns={"player_name": "_line_name"})
+    rest = rest.merge(names, on=["game_date", "player_lookup"], how="left")
+    rest["player_name"] = rest["player_name"].fillna(rest["_line_name"]).fillna(
+        rest["player_lookup"])
+    rest["cold_start"] = np.where(rest["last_game_date"].isna(), "rookie", "new_team")
+    rest["has_line"] = True
+    return rest[[c for c in CONTEXT_COLUMNS if c != "days_since_last_game"]]
 
 
 def _count_before(team_games: pd.DataFrame, sides: pd.DataFrame) -> np.ndarray:

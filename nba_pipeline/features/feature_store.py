@@ -200,6 +200,9 @@ def _player_features(rows: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     out["pts_avg_prev_season"] = log.mean("points", np.where(prev_ok, pe, -1),
                                           np.maximum(season_start[pe], floor))
     out["last_game_date"] = np.where(has, log.days[safe], np.iinfo(np.int64).min)
+    # How much history the row stands on (0 = a rookie or a player gone PLAYER_HISTORY_DAYS):
+    # grading reports cold starts apart by it.
+    out["history_games"] = np.where(has, idx - floor + 1, 0)
     return pd.DataFrame(out, index=rows.index)
 
 
@@ -248,7 +251,7 @@ def build_feature_rows(context: pd.DataFrame, history: pd.DataFrame, offense: pd
         players = _player_features(rows, history)
     else:
         players = pd.DataFrame({c: np.nan for c in PLAYER_FEATURES}, index=rows.index).assign(
-            games_played_season=0.0, last_game_date=np.iinfo(np.int64).min)
+            games_played_season=0.0, last_game_date=np.iinfo(np.int64).min, history_games=0)
     teams = _team_features(rows, offense, defense)
     rows = pd.concat([rows.drop(columns=[c for c in players if c in rows.columns]), players,
                       teams], axis=1)
@@ -274,5 +277,9 @@ def build_feature_rows(context: pd.DataFrame, history: pd.DataFrame, offense: pd
     rows["feature_version"] = FEATURE_VERSION
     rows["feature_count"] = len(FEATURES)
     rows["completeness"] = rows[list(REQUIRED_FEATURES)].notna().mean(axis=1)
+    rows["history_games"] = rows["history_games"].astype("int64")
+    for col in ("cold_start", "team_source"):
+        if col not in rows:
+            rows[col] = None
     rows["created_at"] = created_at
     return rows.drop(columns=[c for c in rows.columns if c.startswith("_")])

@@ -11,6 +11,13 @@ BASELINE_VERSION = "rolling-average-l10"
 EDGE_THRESHOLD = 1.5
 DEFAULT_SIGMA = 6.0
 ENSEMBLE_LINE_WEIGHT = 0.55
+# A player with no game in the feature window (a rookie) has no history for any system to read.
+# His prior is the line: the books price his expected role (minutes, shots), which nothing in
+# our data knows before his first game (leaguegamelog has no positions, no projected minutes).
+# Without a line (never for a cold-start row, which comes from a line): the mean points of a
+# player's first game in the 2022-23..2023-24 box scores (213 players; median 2).
+PRIOR_VERSION = "prior-line"
+NO_LINE_PRIOR_POINTS = 3.3
 
 
 def rolling_average(features: pd.DataFrame) -> np.ndarray:
@@ -78,8 +85,15 @@ def predict_systems(day: pd.DataFrame, lgbm: np.ndarray, model_version: str, sig
     """One row per feature row and system: prediction, edge, recommendation, confidence.
 
     `lgbm` holds the LightGBM predictions for `day`'s rows (from the model serving that date).
+    A row without history (`history_games` 0) gets the prior in every system (PRIOR_VERSION);
+    a returning or moved player is predicted from his older history like anyone else.
     """
     baseline = rolling_average(day)
+    history = (day["history_games"] if "history_games" in day else pd.Series(
+        1, index=day.index)).fillna(0).to_numpy()
+    cold_start = day["cold_start"] if "cold_start" in day else pd.Series(None, index=day.index)
+    no_history = history == 0
+    prior = day["points_line"].fillna(NO_LINE_PRIOR_POINTS).to_numpy(dtype=float)
     by_system = {
         "rolling_average": (baseline, BASELINE_VERSION),
         "lightgbm": (lgbm, model_version),
@@ -87,7 +101,7 @@ def predict_systems(day: pd.DataFrame, lgbm: np.ndarray, model_version: str, sig
     }
     frames = []
     for system_id, (predicted, version) in by_system.items():
-        predicted = np.asarray(predicted, dtype=float)
+        predicted = np.where(no_history, prior, np.asarray(predicted, dtype=float))
         rec = recommend(predicted, day["points_line"], sigma)
         frames.append(pd.DataFrame({
             "game_date": day["game_date"].to_numpy(), "game_id": day["game_id"].to_numpy(),
@@ -97,7 +111,10 @@ def predict_systems(day: pd.DataFrame, lgbm: np.ndarray, model_version: str, sig
             "predicted_points": np.round(predicted, 2),
             "line_value": day["points_line"].to_numpy(dtype=float),
             "edge": rec["edge"].round(2).to_numpy(), "recommendation": rec["recommendation"],
-            "confidence": rec["confidence"].round(4).to_numpy(), "model_version": version,
-            "feature_version": feature_version, "created_at": created_at, "is_active": True,
+            "confidence": rec["confidence"].round(4).to_numpy(),
+            "model_version": np.where(no_history, PRIOR_VERSION, version),
+            "feature_version": feature_version, "cold_start": cold_start.to_numpy(dtype=object),
+            "history_games": history.astype("int64"), "created_at": created_at,
+            "is_active": True,
         }))
     return pd.concat(frames, ignore_index=True)

@@ -16,6 +16,7 @@ from nba_pipeline.defs.raw import checks as raw
 from nba_pipeline.domain.players import player_lookup
 from nba_pipeline.lib.checks import Check, Outcome
 from nba_pipeline.lib.schema_check import schema_outcome
+from nba_pipeline.ml.coverage import line_coverage, prediction_gaps
 from nba_pipeline.storage.schema import SchemaMismatchError, conform
 
 BOX = "nba_raw.player_boxscores"
@@ -217,17 +218,34 @@ def test_prediction_value_checks_fail(table):
     assert not out.passed and out.metadata["duplicate_active"] == 2
 
 
-def test_coverage_slo_fails_when_a_system_drops_lined_players(table):
-    preds, feats = day(table(PREDICTIONS)), day(table(FEATURES))
+def _line_coverage(table, preds: pd.DataFrame) -> pd.DataFrame:
+    return line_coverage(table(LINES), table(SCHEDULE), table(CONTEXT), preds, table(PGS))
+
+
+def test_coverage_against_the_lines_passes_on_real_rows(table):
+    cov = _line_coverage(table, table(PREDICTIONS))
+    gaps = prediction_gaps(cov, pd.Timestamp.now(tz="UTC"))
+    for check in predictions.GAP_CHECKS:
+        out = check.fn(gaps, {"line_coverage": cov})
+        assert out.passed, (check.name, out.metadata)
+    out = run(predictions.GAP_CHECKS, "prediction_coverage", gaps, {"line_coverage": cov})
+    assert out.metadata["graded_line_player_games"] > 150
+    assert out.metadata["coverage_of_played"] == 1.0 and out.metadata["unexplained"] == 0
+
+
+def test_coverage_fails_when_a_system_drops_lined_players(table):
+    preds = table(PREDICTIONS)
     lined = preds[(preds["system_id"] == "lightgbm") & preds["line_value"].notna()]
     dropped = lined.index[: max(1, int(len(lined) * 0.1))]
-    out = run(predictions.PREDICTION_CHECKS, "prediction_coverage", preds.drop(index=dropped),
-              {"features": feats})
-    assert not out.passed
-    (below,) = out.metadata["below_slo"]
-    assert below["system_id"] == "lightgbm" and below["coverage"] < 0.95
-    assert {m["player_lookup"] for m in out.metadata["missing_sample"]} <= set(
-        lined["player_lookup"])
+    cov = _line_coverage(table, preds.drop(index=dropped))
+    gaps = prediction_gaps(cov, pd.Timestamp.now(tz="UTC"))
+    out = run(predictions.GAP_CHECKS, "prediction_coverage", gaps, {"line_coverage": cov})
+    assert not out.passed and out.metadata["below_slo"]
+    assert out.metadata["unexplained"] == len(dropped)
+    assert {m["player_lookup"] for m in out.metadata["misses"]} <= set(lined["player_lookup"])
+    assert {m["missing_systems"] for m in out.metadata["misses"]} == {"lightgbm"}
+    dup = pd.concat([gaps, gaps.iloc[[0]]], ignore_index=True)
+    assert not run(predictions.GAP_CHECKS, "unique_gap_row", dup).passed
 
 
 def _graded_history(accuracy: pd.DataFrame) -> pd.DataFrame:

@@ -93,3 +93,13 @@ def test_late_means_after_deadline_but_not_a_later_backfill():
     assert health.checks == {"x": "warned"} and health.check_failures == {"x": ["2024-03-05"]}
     assert "landed after its deadline 2024-03-05" in render([health], date(2024, 3, 5),
                                                             date(2024, 3, 8))
+
+
+def test_render_lists_prediction_gaps_per_day():
+    facts = AssetFacts("nba_predictions/prediction_gaps",
+                       materialized_at={START: datetime(2024, 3, 4, tzinfo=timezone.utc)},
+                       gaps={START: 3, END: 0})
+    (report,) = summarize([facts], START, END)
+    assert report.gaps == {"2024-03-04": 3, "2024-03-06": 0}
+    assert "nba_predictions/prediction_gaps per day" in render([report], START, END)
+    assert "2024-03-04 3, 2024-03-06 0" in render([report], START, END)

@@ -79,7 +79,7 @@ def _run_drifted_pgs(home: Path, instance: DagsterInstance) -> dict[str, Any]:
 def test_schema_check_is_blocking():
     graph = build_definitions_for(Path("/nonexistent")).resolve_asset_graph()
     schema_checks = [k for k in graph.asset_check_keys if k.name == SCHEMA_CHECK_NAME]
-    assert len(schema_checks) == 12
+    assert len(schema_checks) == 13
     assert all(graph.get(k).blocking for k in schema_checks)
 
 

@@ -34,6 +34,8 @@ from nba_pipeline.tables import (
 
 REST_LOOKBACK_DAYS = 30
 ROSTER_LOOKBACK_DAYS = analytics.ROSTER_LOOKBACK_DAYS  # the domain filters to the same window
+# Line players are looked up further back (returning from a long absence): the asset loads this.
+LINE_LOOKBACK_DAYS = analytics.LINE_LOOKBACK_DAYS
 # Box-score columns the domain passes through and its two-point intermediates; not in the table.
 PGS_WORKING = ("team_id", "matchup", "wl", "pf", "plus_minus", "source", "landing_key",
                "fg2m", "fg2a")
@@ -83,7 +85,7 @@ def team_defense_game_summary(context: AssetExecutionContext,
     CONTEXT,
     ins={
         "schedule": AssetIn(table_key(SCHEDULE)),
-        "recent_games": AssetIn(table_key(PGS), partition_mapping=history(ROSTER_LOOKBACK_DAYS)),
+        "recent_games": AssetIn(table_key(PGS), partition_mapping=history(LINE_LOOKBACK_DAYS)),
         "player_prop_lines": AssetIn(table_key(PROP_LINES)),
     },
     check_specs=specs(table_key(CONTEXT), CONTEXT_CHECKS),
@@ -97,7 +99,8 @@ def upcoming_player_game_context(context: AssetExecutionContext, schedule: pd.Da
     frame = table_frame(frame, CONTEXT)
     yield from checked_output(
         context, CONTEXT, CONTEXT_CHECKS, frame,
-        {"expected_players": len(frame), "with_line": int(frame["has_line"].sum())},
+        {"expected_players": len(frame), "with_line": int(frame["has_line"].sum()),
+         "cold_starts": frame["cold_start"].value_counts().to_dict()},
         {"player_prop_lines": player_prop_lines, "line_name_matches": name_matches})
 
 

@@ -69,7 +69,10 @@ def _line_players_known(frame: pd.DataFrame, inputs: Mapping[str, pd.DataFrame])
         ["game_date", "player_lookup", "_to"]]
     priced = priced.merge(to, on=["game_date", "player_lookup"], how="left")
     priced["_resolved"] = priced["_to"].fillna(priced["player_lookup"])
-    known = frame[["game_date", "player_lookup"]].assign(
+    # A `rookie` cold-start row is a name no box score knows: it still counts as unknown here.
+    placed = frame[~frame["cold_start"].eq("rookie").fillna(False).astype(bool)] \
+        if "cold_start" in frame else frame
+    known = placed[["game_date", "player_lookup"]].assign(
         game_date=lambda f: pd.to_datetime(f["game_date"]), _known=True).rename(
         columns={"player_lookup": "_resolved"}).drop_duplicates()
     merged = priced.merge(known, on=["game_date", "_resolved"], how="left")

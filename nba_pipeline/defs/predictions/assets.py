@@ -7,7 +7,7 @@ import lightgbm as lgb
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, Failure, MetadataValue, Output
 
-from nba_pipeline.defs.predictions.checks import PREDICTION_CHECKS
+from nba_pipeline.defs.predictions.checks import GAP_CHECKS, PREDICTION_CHECKS
 from nba_pipeline.features.feature_store import FEATURE_VERSION
 from nba_pipeline.lib.checks import specs
 from nba_pipeline.lib.warehouse_asset import (
@@ -17,11 +17,20 @@ from nba_pipeline.lib.warehouse_asset import (
     table_key,
     warehouse_asset,
 )
+from nba_pipeline.ml import coverage, systems
 from nba_pipeline.ml import model as points_model_lib
-from nba_pipeline.ml import systems
 from nba_pipeline.partitions import history
 from nba_pipeline.storage.landing import LandingStore
-from nba_pipeline.tables import FEATURES, PGS, POINTS_MODEL, PREDICTIONS
+from nba_pipeline.tables import (
+    CONTEXT,
+    FEATURES,
+    PGS,
+    POINTS_MODEL,
+    PREDICTION_GAPS,
+    PREDICTIONS,
+    PROP_LINES,
+    SCHEDULE,
+)
 
 # A date's model trains through the Sunday before it: load its window plus that week.
 TRAINING_HISTORY_DAYS = points_model_lib.TRAINING_WINDOW_DAYS + 7
@@ -103,6 +112,8 @@ def player_prop_predictions(context: AssetExecutionContext, landing_store: Landi
         "predictions": len(frame),
         "with_line": int(frame["line_value"].notna().sum()),
         "picks": int(frame["recommendation"].isin(["OVER", "UNDER"]).sum()),
+        "cold_starts": frame.loc[frame["system_id"] == "lightgbm", "cold_start"]
+        .value_counts().to_dict() if len(frame) else {},
     }, {"features": features})
 
 
@@ -114,4 +125,36 @@ def predict_day(day: pd.DataFrame, booster: lgb.Booster, info: points_model_lib.
                                    created_at)
 
 
-prediction_assets = [points_model, player_prop_predictions]
+@warehouse_asset(
+    PREDICTION_GAPS,
+    ins={
+        "predictions": AssetIn(table_key(PREDICTIONS)),
+        "upcoming_player_game_context": AssetIn(table_key(CONTEXT)),
+        "player_prop_lines": AssetIn(table_key(PROP_LINES)),
+        "schedule": AssetIn(table_key(SCHEDULE)),
+        # Empty before the games; once they land, automation rebuilds the day with `played`.
+        "player_game_summary": AssetIn(table_key(PGS)),
+    },
+    check_specs=specs(table_key(PREDICTION_GAPS), GAP_CHECKS),
+)
+def prediction_gaps(context: AssetExecutionContext, predictions: pd.DataFrame,
+                    upcoming_player_game_context: pd.DataFrame,
+                    player_prop_lines: pd.DataFrame, schedule: pd.DataFrame,
+                    player_game_summary: pd.DataFrame) -> Iterator:
+    """Every line player-game without a prediction from every system, and why (ml/coverage.py);
+    the coverage check measures the predictions against the lines here."""
+    cov = coverage.line_coverage(player_prop_lines, schedule, upcoming_player_game_context,
+                                 predictions, player_game_summary)
+    frame = table_frame(coverage.prediction_gaps(cov, pd.Timestamp.now(tz="UTC")),
+                        PREDICTION_GAPS)
+    yield from checked_output(context, PREDICTION_GAPS, GAP_CHECKS, frame, {
+        "line_player_games": len(cov), "gaps": len(frame),
+        "gaps_by_reason": frame["reason"].value_counts().to_dict() if len(frame) else {},
+        # Every date of the window (0 included), for `nba-pipeline health`.
+        "gaps_by_date": MetadataValue.json({
+            d.isoformat(): int((pd.to_datetime(frame["game_date"]).dt.date == d).sum())
+            if len(frame) else 0 for d in partition_dates(context)}),
+    }, {"line_coverage": cov})
+
+
+prediction_assets = [points_model, player_prop_predictions, prediction_gaps]
