@@ -28,6 +28,7 @@ from nba_pipeline.tables import (
     FEATURES,
     PGS,
     POINTS_MODEL,
+    PREDICTION_GAPS,
     PREDICTIONS,
     PUBLISHED,
     SCHEDULE,
@@ -92,7 +93,8 @@ def test_a_game_day_cascades_in_order_with_the_pre_tip_cron(day: Day):
     day.materialize([(ak(SCHEDULE), "2024-03-06"), (RAW_LINES, "2024-03-06")])
     morning = day.tick(datetime(2024, 3, 6, 9, 0, tzinfo=ET))
     assert morning == {t.user_string: {"2024-03-06"} for t in
-                       (CONTEXT, FEATURES, POINTS_MODEL, PREDICTIONS, PUBLISHED)}
+                       (CONTEXT, FEATURES, POINTS_MODEL, PREDICTIONS, PREDICTION_GAPS,
+                        PUBLISHED)}
     # No box scores yet: nothing built from actuals, no grading.
     assert PGS.user_string not in morning and ACCURACY.user_string not in morning
     day.materialize(morning)
@@ -101,7 +103,8 @@ def test_a_game_day_cascades_in_order_with_the_pre_tip_cron(day: Day):
     # 17:00 ET pre-tip cron: today's predictions refreshed (and republished in the same run).
     assert day.tick(datetime(2024, 3, 6, 16, 59, tzinfo=ET)) == {}
     pre_tip = day.tick(datetime(2024, 3, 6, 17, 1, tzinfo=ET))
-    assert pre_tip == {t.user_string: {"2024-03-06"} for t in (PREDICTIONS, PUBLISHED)}
+    assert pre_tip == {t.user_string: {"2024-03-06"} for t in
+                       (PREDICTIONS, PREDICTION_GAPS, PUBLISHED)}
     day.materialize(pre_tip)
     assert day.tick(datetime(2024, 3, 6, 17, 2, tzinfo=ET)) == {}
 
@@ -110,7 +113,8 @@ def test_a_game_day_cascades_in_order_with_the_pre_tip_cron(day: Day):
     day.materialize([(ak(BOXSCORES), "2024-03-06")])
     night = day.tick(datetime(2024, 3, 7, 3, 0, tzinfo=ET))
     assert night == {t.user_string: {"2024-03-06"} for t in
-                     (PGS, TEAM_OFFENSE, TEAM_DEFENSE, ACCURACY, DAILY_PERFORMANCE)}
+                     (PGS, TEAM_OFFENSE, TEAM_DEFENSE, PREDICTION_GAPS, ACCURACY,
+                      DAILY_PERFORMANCE)}
     day.materialize(night)
     assert day.tick(datetime(2024, 3, 7, 3, 1, tzinfo=ET)) == {}
 
