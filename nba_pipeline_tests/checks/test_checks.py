@@ -195,9 +195,14 @@ def test_completeness_and_nan_thresholds(table):
 
 def test_prediction_checks_pass_on_real_rows(table):
     preds, feats = table(PREDICTIONS), table(FEATURES)
+    inputs = {"features": feats, "player_prop_lines": table(LINES), "schedule": table(SCHEDULE)}
     for check in predictions.PREDICTION_CHECKS:
-        out = check.fn(preds, {"features": feats})
+        out = check.fn(preds, inputs)
         assert out.passed, (check.name, out.metadata)
+    plausible = run(predictions.PREDICTION_CHECKS, "predicted_points_plausible", preds, inputs)
+    print("largest deviation from the player's average:", plausible.metadata)
+    days = run(predictions.PREDICTION_CHECKS, "lined_days_have_predictions", preds, inputs)
+    assert days.metadata["lined_scheduled_days"] == 3
 
 
 def test_prediction_value_checks_fail(table):
@@ -210,8 +215,9 @@ def test_prediction_value_checks_fail(table):
     assert not out.passed and out.metadata["sample"][0]["confidence"] == "1.5"
     out = run(predictions.PREDICTION_CHECKS, "recommendation_in_enum", preds)
     assert not out.passed and out.metadata["bad_values"] == ["MAYBE"]
-    out = run(predictions.PREDICTION_CHECKS, "line_value_positive", preds)
+    out = run(predictions.PREDICTION_CHECKS, "line_value_in_range", preds)
     assert not out.passed and out.metadata["bad_rows"] == 1
+    assert out.metadata["sample"][0]["line_value"] == "0.0"
     dup = pd.concat([preds, preds.iloc[[2]]], ignore_index=True)
     out = run(predictions.PREDICTION_CHECKS, "one_active_prediction", dup)
     assert not out.passed and out.metadata["duplicate_active"] == 2

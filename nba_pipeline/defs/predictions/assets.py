@@ -21,7 +21,7 @@ from nba_pipeline.ml import model as points_model_lib
 from nba_pipeline.ml import systems
 from nba_pipeline.partitions import history
 from nba_pipeline.storage.landing import LandingStore
-from nba_pipeline.tables import FEATURES, PGS, POINTS_MODEL, PREDICTIONS
+from nba_pipeline.tables import FEATURES, PGS, POINTS_MODEL, PREDICTIONS, PROP_LINES, SCHEDULE
 
 # A date's model trains through the Sunday before it: load its window plus that week.
 TRAINING_HISTORY_DAYS = points_model_lib.TRAINING_WINDOW_DAYS + 7
@@ -82,11 +82,16 @@ def points_model(context: AssetExecutionContext, landing_store: LandingStore,
     ins={
         "features": AssetIn(table_key(FEATURES)),
         "points_model": AssetIn(table_key(POINTS_MODEL)),
+        # Read only by `lined_days_have_predictions`: the slate as the sources list it.
+        "player_prop_lines": AssetIn(table_key(PROP_LINES)),
+        "schedule": AssetIn(table_key(SCHEDULE)),
     },
     check_specs=specs(table_key(PREDICTIONS), PREDICTION_CHECKS),
 )
 def player_prop_predictions(context: AssetExecutionContext, landing_store: LandingStore,
-                            features: pd.DataFrame, points_model: pd.DataFrame) -> Iterator:
+                            features: pd.DataFrame, points_model: pd.DataFrame,
+                            player_prop_lines: pd.DataFrame, schedule: pd.DataFrame
+                            ) -> Iterator:
     """Every expected player gets one active row per system; re-running a day replaces it."""
     created_at = pd.Timestamp.now(tz="UTC")
     out = []
@@ -103,7 +108,7 @@ def player_prop_predictions(context: AssetExecutionContext, landing_store: Landi
         "predictions": len(frame),
         "with_line": int(frame["line_value"].notna().sum()),
         "picks": int(frame["recommendation"].isin(["OVER", "UNDER"]).sum()),
-    }, {"features": features})
+    }, {"features": features, "player_prop_lines": player_prop_lines, "schedule": schedule})
 
 
 def predict_day(day: pd.DataFrame, booster: lgb.Booster, info: points_model_lib.ModelInfo,

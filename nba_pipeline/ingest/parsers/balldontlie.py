@@ -14,6 +14,7 @@ from nba_pipeline.ingest.parsers.common import (
     SCHEDULED,
     game_code,
     matchup,
+    require_date_listed,
     schedule_row,
     season_label,
     team_id,
@@ -26,6 +27,8 @@ def parse_bdl_games(body: bytes, game_date: date, key: str) -> pd.DataFrame:
     source, endpoint = "balldontlie", "games"
     payload = validate_payload(BdlGamesPayload, body, source=source, endpoint=endpoint,
                                game_date=game_date, key=key)
+    require_date_listed([date.fromisoformat(g.date[:10]) for g in payload.data], game_date,
+                        source, endpoint, key)
     rows = []
     for game in payload.data:
         if date.fromisoformat(game.date[:10]) != game_date:
@@ -60,6 +63,8 @@ def parse_bdl_box_scores(body: bytes, game_date: date, key: str) -> pd.DataFrame
     source, endpoint = "balldontlie", "box_scores"
     payload = validate_payload(BdlBoxScoresPayload, body, source=source, endpoint=endpoint,
                                game_date=game_date, key=key)
+    require_date_listed([date.fromisoformat(g.date[:10]) for g in payload.data], game_date,
+                        source, endpoint, key)
     rows = []
     for game in payload.data:
         if date.fromisoformat(game.date[:10]) != game_date:
