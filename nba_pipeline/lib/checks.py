@@ -131,7 +131,14 @@ def out_of_range(frame: pd.DataFrame, bounds: Mapping[str, tuple[float, float]],
                  for c, (lo, hi) in bounds.items() if masks[c].any()}
     columns = [*shown, *(c for c in bounds if c not in shown)]
     return Outcome(len(bad) == 0, {"bad_rows": len(bad), "by_column": by_column,
-                                   "sample": sample(bad, columns, n) if len(bad) else []})
+                                   "sample": sample(_dates(bad), columns, n) if len(bad) else []})
+
+
+def _dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """`game_date` as 2024-03-05, not 2024-03-05 00:00:00, in what a person reads."""
+    if "game_date" not in frame.columns:
+        return frame
+    return frame.assign(game_date=pd.to_datetime(frame["game_date"]).dt.strftime("%Y-%m-%d"))
 
 
 def _num(value: Any) -> float | None:
