@@ -18,3 +18,6 @@ BOX_SCORE_STATS = ("points", "fgm", "fga", "fg3m", "fg3a", "ftm", "fta", "oreb",
 # The counts a team game summary sums over its players (team_offense_game_summary).
 TEAM_TOTAL_STATS = ("points", "fgm", "fga", "fg3m", "fg3a", "ftm", "fta", "oreb", "dreb", "ast",
                     "tov")
+# Points lines: books price nobody under half a point and the highest modern lines are in the
+# 40s; 80 leaves room for any real line while a 999.5 or a 0 (placeholder, parse slip) fails.
+MIN_LINE, MAX_LINE = 0.5, 80.0

@@ -112,3 +112,34 @@ def unique_rows(name: str, keys: Sequence[str], why: str = "", *,
     description = f"One row per ({', '.join(keys)}) (0 duplicates)." + (f" {why}" if why else "")
     return Check(name, description, duplicate_keys(keys), blocking=blocking,
                  threshold="0 duplicate rows")
+
+
+def out_of_range(frame: pd.DataFrame, bounds: Mapping[str, tuple[float, float]],
+                 shown: Sequence[str], n: int = 10) -> Outcome:
+    """Rows where any column of `bounds` lies outside its closed [low, high] (NULLs pass).
+
+    Per column: how many rows are out and the worst values, plus a sample of offending rows
+    (`shown` columns, the checked ones appended) for a person to find them in the source.
+    """
+    if frame.empty:
+        return Outcome(True, {"bad_rows": 0})
+    masks = {c: frame[c].notna() & ~frame[c].between(lo, hi) for c, (lo, hi) in bounds.items()}
+    bad = frame[pd.concat(list(masks.values()), axis=1).any(axis=1)]
+    by_column = {c: {"allowed": f"{lo:g}..{hi:g}", "bad_rows": int(masks[c].sum()),
+                     "min": _num(frame.loc[masks[c], c].min()),
+                     "max": _num(frame.loc[masks[c], c].max())}
+                 for c, (lo, hi) in bounds.items() if masks[c].any()}
+    columns = [*shown, *(c for c in bounds if c not in shown)]
+    return Outcome(len(bad) == 0, {"bad_rows": len(bad), "by_column": by_column,
+                                   "sample": sample(_dates(bad), columns, n) if len(bad) else []})
+
+
+def _dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """`game_date` as 2024-03-05, not 2024-03-05 00:00:00, in what a person reads."""
+    if "game_date" not in frame.columns:
+        return frame
+    return frame.assign(game_date=pd.to_datetime(frame["game_date"]).dt.strftime("%Y-%m-%d"))
+
+
+def _num(value: Any) -> float | None:
+    return None if pd.isna(value) else float(value)

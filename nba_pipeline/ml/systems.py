@@ -48,11 +48,16 @@ def recommend(predicted: np.ndarray, line: pd.Series, sigma: float,
 
 
 def grade(predictions: pd.DataFrame, actuals: pd.DataFrame) -> pd.DataFrame:
-    """Active predictions joined to actual points: error, actual side, hit (None on PASS/push)."""
+    """Active predictions joined to actual points: error, actual side, hit (None on PASS/push).
+
+    Joined on the game too: on (date, player) alone, a second box-score game for a player on
+    the same date (a game the schedule does not list, a replayed or mislabelled feed) matched
+    every prediction twice and each was graded twice.
+    """
     active = predictions[predictions["is_active"].astype(bool)]
-    act = actuals[["game_date", "player_lookup", "points"]].rename(
+    act = actuals[["game_date", "game_id", "player_lookup", "points"]].rename(
         columns={"points": "actual_points"})
-    graded = active.merge(act, on=["game_date", "player_lookup"], how="inner")
+    graded = active.merge(act, on=["game_date", "game_id", "player_lookup"], how="inner")
     graded["signed_error"] = graded["predicted_points"] - graded["actual_points"]
     graded["absolute_error"] = graded["signed_error"].abs()
     diff = graded["actual_points"] - graded["line_value"]

@@ -196,9 +196,14 @@ def test_completeness_and_nan_thresholds(table):
 
 def test_prediction_checks_pass_on_real_rows(table):
     preds, feats = table(PREDICTIONS), table(FEATURES)
+    inputs = {"features": feats, "player_prop_lines": table(LINES), "schedule": table(SCHEDULE)}
     for check in predictions.PREDICTION_CHECKS:
-        out = check.fn(preds, {"features": feats})
+        out = check.fn(preds, inputs)
         assert out.passed, (check.name, out.metadata)
+    plausible = run(predictions.PREDICTION_CHECKS, "predicted_points_plausible", preds, inputs)
+    print("largest deviation from the player's average:", plausible.metadata)
+    days = run(predictions.PREDICTION_CHECKS, "lined_days_have_predictions", preds, inputs)
+    assert days.metadata["lined_scheduled_days"] == 3
 
 
 def test_prediction_value_checks_fail(table):
@@ -211,8 +216,9 @@ def test_prediction_value_checks_fail(table):
     assert not out.passed and out.metadata["sample"][0]["confidence"] == "1.5"
     out = run(predictions.PREDICTION_CHECKS, "recommendation_in_enum", preds)
     assert not out.passed and out.metadata["bad_values"] == ["MAYBE"]
-    out = run(predictions.PREDICTION_CHECKS, "line_value_positive", preds)
+    out = run(predictions.PREDICTION_CHECKS, "line_value_in_range", preds)
     assert not out.passed and out.metadata["bad_rows"] == 1
+    assert out.metadata["sample"][0]["line_value"] == "0.0"
     dup = pd.concat([preds, preds.iloc[[2]]], ignore_index=True)
     out = run(predictions.PREDICTION_CHECKS, "one_active_prediction", dup)
     assert not out.passed and out.metadata["duplicate_active"] == 2
@@ -360,3 +366,147 @@ def test_schedule_fallback_source_warns(table):
     out = run(raw.SCHEDULE_CHECKS, "schedule_primary_source", schedule)
     assert not out.passed and out.metadata["fallback_games"] == 1
     assert out.metadata["sample"][0]["game_id"] == schedule.loc[1, "game_id"]
+
+
+# --- issue 16 B: completeness, unlisted games, value ranges (unit level, real rows) --------
+
+def test_new_loss_checks_block():
+    blocking = {c.name for c in [*raw.BOXSCORE_CHECKS, *raw.PROP_LINE_CHECKS,
+                                 *predictions.PREDICTION_CHECKS, *grading.ACCURACY_CHECKS,
+                                 *grading.PERFORMANCE_CHECKS] if c.blocking}
+    assert {"boxscore_games_in_schedule", "no_negative_stats", "stat_ranges",
+            "line_value_in_range", "lines_match_schedule", "predicted_points_plausible",
+            "lined_days_have_predictions", "unique_graded_prediction",
+            "unique_system_day"} <= blocking
+
+
+def test_prop_line_checks_pass_on_real_rows(table):
+    lines, schedule = table(LINES), table(SCHEDULE)
+    for check in raw.PROP_LINE_CHECKS:
+        out = check.fn(lines, {"schedule": schedule})
+        assert out.passed, (check.name, out.metadata)
+    out = run(raw.PROP_LINE_CHECKS, "lines_match_schedule", lines, {"schedule": schedule})
+    assert out.metadata["lined_days"] == 3 and out.metadata["events_not_in_schedule"] == 0
+
+
+def test_lines_without_schedule_games_fail(table):
+    lines, schedule = table(LINES), table(SCHEDULE)
+    lost = schedule[pd.to_datetime(schedule["game_date"]) != pd.Timestamp("2024-03-05")]
+    out = run(raw.PROP_LINE_CHECKS, "lines_match_schedule", lines, {"schedule": lost})
+    assert not out.passed
+    assert [d["game_date"] for d in out.metadata["days_without_schedule"]] == ["2024-03-05"]
+    out = run(raw.PROP_LINE_CHECKS, "lines_match_schedule", day(lines),
+              {"schedule": day(schedule).iloc[1:]})
+    assert not out.passed and out.metadata["days_without_schedule"] == []
+    assert out.metadata["events_not_in_schedule"] == 1  # the one game taken out
+
+
+def test_line_out_of_range_names_player_date_and_book(table):
+    lines = day(table(LINES))
+    lines.loc[0, "line_value"] = 999.5
+    lines.loc[1, "line_value"] = 0.0
+    out = run(raw.PROP_LINE_CHECKS, "line_value_in_range", lines)
+    assert not out.passed and out.metadata["bad_rows"] == 2
+    assert out.metadata["sample"][0] == {
+        "game_date": "2024-03-05", "player_name": lines.loc[0, "player_name"],
+        "bookmaker": lines.loc[0, "bookmaker"], "event_id": lines.loc[0, "event_id"],
+        "line_value": "999.5"}
+    assert out.metadata["by_column"]["line_value"] == {"allowed": "0.5..80", "bad_rows": 2,
+                                                       "min": 0.0, "max": 999.5}
+
+
+def test_boxscore_game_absent_from_schedule_fails(table):
+    box, schedule = day(table(BOX)), day(table(SCHEDULE))
+    game = schedule.iloc[0]["game_id"]
+    out = run(raw.BOXSCORE_CHECKS, "boxscore_games_in_schedule", box,
+              {"schedule": schedule[schedule["game_id"] != game]})
+    assert not out.passed and out.metadata["game_ids"] == [game]
+    assert run(raw.BOXSCORE_CHECKS, "boxscore_games_in_schedule", box,
+               {"schedule": schedule}).passed
+
+
+def test_minutes_and_points_ranges(table):
+    box = day(table(BOX))
+    box.loc[0, "minutes"] = 480
+    box.loc[1, "points"] = 101
+    out = run(raw.BOXSCORE_CHECKS, "stat_ranges", box)
+    assert not out.passed and out.metadata["bad_rows"] == 2
+    assert set(out.metadata["by_column"]) == {"minutes", "points"}
+    assert out.metadata["sample"][0]["player_name"] == box.loc[0, "player_name"]
+
+
+def test_second_game_for_a_player_is_graded_once(table):
+    """The double-grading cause: a box-score game the predictions do not know, same date."""
+    from nba_pipeline.ml import systems
+
+    # numpy dtypes, as the IO manager hands them to the asset
+    preds = day(table(PREDICTIONS)).astype({"line_value": "float64"})
+    pgs = day(table(PGS)).astype({"points": "int64"})
+    extra = pgs.assign(game_id="0022399999")
+    graded = systems.grade(preds, pd.concat([pgs, extra], ignore_index=True))
+    assert len(graded) == len(systems.grade(preds, pgs)) > 500
+    assert run(grading.ACCURACY_CHECKS, "unique_graded_prediction", graded).passed
+    twice = pd.concat([graded, graded.iloc[[0]]], ignore_index=True)
+    out = run(grading.ACCURACY_CHECKS, "unique_graded_prediction", twice)
+    assert not out.passed and out.metadata["duplicate_rows"] == 2
+
+
+def test_performance_rows_unique(table):
+    perf = table(PERFORMANCE)
+    assert run(grading.PERFORMANCE_CHECKS, "unique_system_day", perf).passed
+    out = run(grading.PERFORMANCE_CHECKS, "unique_system_day",
+              pd.concat([perf, perf.iloc[[0]]], ignore_index=True))
+    assert not out.passed and out.metadata["sample"][0]["system_id"] == perf.iloc[0]["system_id"]
+
+
+def test_implausible_prediction_fails(table):
+    preds, feats = day(table(PREDICTIONS)), day(table(FEATURES))
+    inputs = {"features": feats}
+    row = preds.index[preds["system_id"] == "ensemble"][0]
+    preds.loc[row, "predicted_points"] = 559.6
+    out = run(predictions.PREDICTION_CHECKS, "predicted_points_plausible", preds, inputs)
+    assert not out.passed and out.metadata["bad_rows"] == 1
+    assert out.metadata["sample"][0]["player_lookup"] == preds.loc[row, "player_lookup"]
+    far = day(table(PREDICTIONS))  # in range, but 30 points above the player's own average
+    far.loc[row, "predicted_points"] = float(
+        out.metadata["sample"][0]["history_points"]) + 30
+    out = run(predictions.PREDICTION_CHECKS, "predicted_points_plausible", far, inputs)
+    assert not out.passed and list(out.metadata["by_column"]) == ["deviation"]
+
+
+def test_lined_day_without_predictions_fails(table):
+    preds = table(PREDICTIONS)
+    inputs = {"player_prop_lines": table(LINES), "schedule": table(SCHEDULE)}
+    out = run(predictions.PREDICTION_CHECKS, "lined_days_have_predictions",
+              preds[pd.to_datetime(preds["game_date"]) != pd.Timestamp("2024-03-06")], inputs)
+    assert not out.passed
+    assert [d["game_date"] for d in out.metadata["days_without_predictions"]] == ["2024-03-06"]
+
+
+def test_schedule_payload_for_another_date_raises():
+    from datetime import date
+
+    from nba_pipeline.ingest.parsers.nba_com import parse_nba_schedule
+    from nba_pipeline.ingest.payloads import PayloadError
+    from nba_pipeline.sources import recorded
+
+    body = recorded.schedule_body(recorded.data_dir(), date(2024, 3, 4))
+    assert len(parse_nba_schedule(body, date(2024, 3, 4), "k")) > 0
+    with pytest.raises(PayloadError, match=r"nba_com/schedule payload for 2024-03-05 .*another "
+                                           r"date \(2024-03-04\).*landing store at some/key"):
+        parse_nba_schedule(body, date(2024, 3, 5), "some/key")
+
+
+def test_season_schedule_off_days_still_parse_empty():
+    """A whole season's schedule has no game on an off day, or in the off-season: no error."""
+    import gzip
+    from datetime import date
+
+    from nba_pipeline.ingest.parsers.nba_com import parse_nba_schedule
+    from nba_pipeline.sources import recorded
+
+    (sample,) = (recorded.data_dir() / "api_samples" / "nbac_schedule_api").glob("*.json.gz")
+    body = gzip.decompress(sample.read_bytes())
+    assert len(parse_nba_schedule(body, date(2024, 11, 2), "k")) > 0
+    for off_day in (date(2024, 12, 24), date(2025, 7, 15)):  # Christmas Eve, July
+        assert parse_nba_schedule(body, off_day, "k").empty

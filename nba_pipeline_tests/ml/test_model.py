@@ -122,7 +122,7 @@ def test_grading_and_daily_summary() -> None:
         {**base, "player_lookup": "d", "system_id": "s", "predicted_points": 30.0,
          "recommendation": "OVER", "is_active": False},
     ])
-    actual = pd.DataFrame({"game_date": pd.Timestamp("2024-03-05"),
+    actual = pd.DataFrame({"game_date": pd.Timestamp("2024-03-05"), "game_id": "g",
                            "player_lookup": ["a", "b", "c", "d"], "points": [25, 22, 10, 0]})
     graded = systems.grade(preds, actual).set_index("player_lookup")
     assert list(graded.index) == ["a", "b", "c"]  # inactive rows are not graded

@@ -162,7 +162,7 @@ def test_event_id_with_slash_does_not_break_prop_lines_of_any_date(tmp_path, cle
     with DagsterInstance.ephemeral() as instance:
         w = World(tmp_path, recorded_root(tmp_path, {real_id: hostile}), instance)
         assert w.run(LANDING, OTHER_DAY, DAY).success
-        result = w.run([LINES], OTHER_DAY, DAY)
+        result = w.run([SCHEDULE, LINES], OTHER_DAY, DAY)  # lines check against the schedule
         assert result.success, result.failure
         assert w.rows("nba_raw.player_prop_lines", OTHER_DAY) == clean["other_lines"]
         assert w.rows("nba_raw.player_prop_lines") == clean["lines"]
@@ -226,7 +226,7 @@ def test_newer_fetch_with_one_of_nine_events_does_not_replace_the_complete_one(w
     one = LandedKey.parse(first[0])
     newer = f"{ODDS}/{DAY}/20240305T220000Z/{one.name}"
     world.plant(newer, world.store.read_bytes(first[0]))
-    result = world.run([LINES])
+    result = world.run([SCHEDULE, LINES])  # lines check against the schedule
     assert result.success, result.failure
     assert world.rows("nba_raw.player_prop_lines") == clean["lines"]
     meta = world.metadata(LINES)

@@ -3,9 +3,13 @@
 from collections.abc import Iterator
 
 import pandas as pd
-from dagster import AssetExecutionContext, AssetIn, MetadataValue, Output
+from dagster import AssetExecutionContext, AssetIn, MetadataValue
 
-from nba_pipeline.defs.grading.checks import DRIFT_LOOKBACK_DAYS, PERFORMANCE_CHECKS
+from nba_pipeline.defs.grading.checks import (
+    ACCURACY_CHECKS,
+    DRIFT_LOOKBACK_DAYS,
+    PERFORMANCE_CHECKS,
+)
 from nba_pipeline.lib.checks import specs
 from nba_pipeline.lib.warehouse_asset import (
     checked_output,
@@ -27,13 +31,14 @@ ACCURACY_WORKING = ("player_name", "team_abbr", "opponent_abbr", "edge", "confid
     ACCURACY,
     ins={"player_prop_predictions": AssetIn(table_key(PREDICTIONS)),
          "player_game_summary": AssetIn(table_key(PGS))},
+    check_specs=specs(table_key(ACCURACY), ACCURACY_CHECKS),
 )
 def prediction_accuracy(context: AssetExecutionContext, player_prop_predictions: pd.DataFrame,
-                        player_game_summary: pd.DataFrame) -> Output:
+                        player_game_summary: pd.DataFrame) -> Iterator:
     graded = systems.grade(player_prop_predictions, player_game_summary)
     frame = table_frame(graded, ACCURACY, working=ACCURACY_WORKING)
-    return Output(frame, metadata={"graded": len(frame),
-                                   "hits": int(frame["is_hit"].fillna(False).sum())})
+    yield from checked_output(context, ACCURACY, ACCURACY_CHECKS, frame, {
+        "graded": len(frame), "hits": int(frame["is_hit"].fillna(False).sum())})
 
 
 # The input reaches back DRIFT_LOOKBACK_DAYS so the drift check can compare against history.

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from nba_pipeline.lib.checks import Check, Outcome
+from nba_pipeline.lib.checks import Check, Outcome, unique_rows
 
 # Drift: the rolling ROLLING_DAYS ending on each date against the BASELINE_DAYS before them.
 ROLLING_DAYS = 7
@@ -64,7 +64,14 @@ def _drift_row(game_date: pd.Timestamp, system_id: str, recent: pd.DataFrame,
     return {**row, "status": "drift" if flags else "ok", "flags": ",".join(flags)}
 
 
+ACCURACY_CHECKS = [
+    unique_rows("unique_graded_prediction", ["game_id", "player_lookup", "system_id"],
+                "A prediction graded twice counts twice in every MAE and hit rate."),
+]
+
 PERFORMANCE_CHECKS = [
+    unique_rows("unique_system_day", ["game_date", "system_id"],
+                "One performance row per system and day, or the day's numbers are summed twice."),
     Check("accuracy_drift",
           f"Warns when, per system, the rolling {ROLLING_DAYS}-day MAE is more than "
           f"{MAX_MAE_INCREASE:.0%} above the previous {BASELINE_DAYS} days' MAE, or the rolling "

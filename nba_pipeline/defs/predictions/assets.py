@@ -91,11 +91,16 @@ def points_model(context: AssetExecutionContext, landing_store: LandingStore,
     ins={
         "features": AssetIn(table_key(FEATURES)),
         "points_model": AssetIn(table_key(POINTS_MODEL)),
+        # Read only by `lined_days_have_predictions`: the slate as the sources list it.
+        "player_prop_lines": AssetIn(table_key(PROP_LINES)),
+        "schedule": AssetIn(table_key(SCHEDULE)),
     },
     check_specs=specs(table_key(PREDICTIONS), PREDICTION_CHECKS),
 )
 def player_prop_predictions(context: AssetExecutionContext, landing_store: LandingStore,
-                            features: pd.DataFrame, points_model: pd.DataFrame) -> Iterator:
+                            features: pd.DataFrame, points_model: pd.DataFrame,
+                            player_prop_lines: pd.DataFrame, schedule: pd.DataFrame
+                            ) -> Iterator:
     """Every expected player gets one active row per system; re-running a day replaces it."""
     created_at = pd.Timestamp.now(tz="UTC")
     out = []
@@ -114,7 +119,7 @@ def player_prop_predictions(context: AssetExecutionContext, landing_store: Landi
         "picks": int(frame["recommendation"].isin(["OVER", "UNDER"]).sum()),
         "cold_starts": frame.loc[frame["system_id"] == "lightgbm", "cold_start"]
         .value_counts().to_dict() if len(frame) else {},
-    }, {"features": features})
+    }, {"features": features, "player_prop_lines": player_prop_lines, "schedule": schedule})
 
 
 def predict_day(day: pd.DataFrame, booster: lgb.Booster, info: points_model_lib.ModelInfo,

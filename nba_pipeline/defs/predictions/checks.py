@@ -6,11 +6,19 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from nba_pipeline.lib.checks import Check, Outcome, sample
+from nba_pipeline.constants import MAX_LINE, MIN_LINE
+from nba_pipeline.lib.checks import Check, Outcome, out_of_range, sample
 from nba_pipeline.ml.coverage import UNEXPLAINED
+from nba_pipeline.ml.systems import rolling_average
 
 RECOMMENDATIONS = {"OVER", "UNDER", "PASS"}
 COVERAGE_SLO = 0.99
+# Predicted points are an expectation, not a game: 80 is beyond any player's mean. Against the
+# player's own history (last-10 average, else season, else last season: the rolling_average
+# system), a prediction more than MAX_DEVIATION points away is a broken input (a line of 999.5
+# pulled the ensemble to 559.6); on the real test days the largest gap is under 12 points.
+MAX_PREDICTED_POINTS = 80.0
+MAX_DEVIATION = 25.0
 
 
 def _active(frame: pd.DataFrame) -> pd.DataFrame:
@@ -44,12 +52,65 @@ def _recommendation_enum(frame: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> 
         "sample": sample(bad, ["game_date", "player_lookup", "system_id", "recommendation"])})
 
 
-def _line_positive(frame: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> Outcome:
+def _line_range(frame: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> Outcome:
+    return out_of_range(frame, {"line_value": (MIN_LINE, MAX_LINE)},
+                        ["game_date", "game_id", "player_lookup", "system_id"])
+
+
+def _predicted_plausible(frame: pd.DataFrame, inputs: Mapping[str, pd.DataFrame]) -> Outcome:
+    """predicted_points in 0..80 and within MAX_DEVIATION of the player's own average.
+
+    The history is the feature row's (the same fallback as the rolling_average system); a
+    player without any history is held to the 0..80 range only.
+    """
     if frame.empty:
         return Outcome(True, {"bad_rows": 0})
-    bad = frame[frame["line_value"].notna() & ~(frame["line_value"] > 0)]
-    return Outcome(len(bad) == 0, {"bad_rows": len(bad), "sample": sample(
-        bad, ["game_date", "player_lookup", "system_id", "line_value"])})
+    features = inputs.get("features", pd.DataFrame())
+    history = pd.DataFrame(columns=["game_date", "player_lookup", "history_points"])
+    if len(features):
+        history = features[["game_date", "player_lookup"]].assign(
+            history_points=rolling_average(features),
+            _known=features[["pts_avg_last10", "pts_avg_season", "pts_avg_prev_season"]]
+            .notna().any(axis=1).to_numpy())
+        history = history[history["_known"]].drop(columns="_known").drop_duplicates(
+            ["game_date", "player_lookup"])
+        history["game_date"] = pd.to_datetime(history["game_date"])
+    rows = frame.assign(game_date=pd.to_datetime(frame["game_date"])).merge(
+        history, on=["game_date", "player_lookup"], how="left")
+    rows["deviation"] = (rows["predicted_points"] - rows["history_points"]).abs().round(2)
+    ranged = out_of_range(rows, {"predicted_points": (0, MAX_PREDICTED_POINTS),
+                                 "deviation": (0, MAX_DEVIATION)},
+                          ["game_date", "game_id", "player_lookup", "system_id",
+                           "history_points", "line_value"])
+    return Outcome(ranged.passed, {**ranged.metadata,
+                                   "largest_deviation": float(rows["deviation"].max())
+                                   if rows["deviation"].notna().any() else None})
+
+
+def _lined_days_predicted(frame: pd.DataFrame, inputs: Mapping[str, pd.DataFrame]) -> Outcome:
+    """A date with points lines and scheduled games has active predictions with a line.
+
+    Checked on the predictions themselves, before publishing: `prediction_coverage` (on the
+    gaps table) measures per player and blocks nothing downstream of the predictions; here a
+    day that lost every row (no context, no features) stops the JSON, since the raw lines and
+    schedule still say there was a slate to predict.
+    """
+    lines = inputs.get("player_prop_lines", pd.DataFrame())
+    schedule = inputs.get("schedule", pd.DataFrame())
+    if lines.empty or schedule.empty:
+        return Outcome(True, {"lined_scheduled_days": 0, "days_without_predictions": []})
+    lined = lines.groupby(pd.to_datetime(lines["game_date"]))["player_lookup"].nunique()
+    games = schedule.groupby(pd.to_datetime(schedule["game_date"]))["game_id"].nunique()
+    active = _active(frame) if len(frame) else frame
+    with_line = active[active["line_value"].notna()] if len(active) else active
+    predicted = (with_line.groupby(pd.to_datetime(with_line["game_date"]))["player_lookup"]
+                 .nunique() if len(with_line) else pd.Series(dtype="int64"))
+    days = [d for d in lined.index if d in games.index]
+    missing = [{"game_date": d.date().isoformat(), "players_with_line": int(lined[d]),
+                "scheduled_games": int(games[d]), "predicted_players": int(predicted.get(d, 0))}
+               for d in days if predicted.get(d, 0) == 0]
+    return Outcome(len(missing) == 0, {"lined_scheduled_days": len(days),
+                                       "days_without_predictions": missing[:30]})
 
 
 def _coverage(frame: pd.DataFrame, inputs: Mapping[str, pd.DataFrame]) -> Outcome:
@@ -105,8 +166,21 @@ PREDICTION_CHECKS = [
     Check("recommendation_in_enum",
           "recommendation is one of OVER, UNDER, PASS on every row (0 bad rows).",
           _recommendation_enum, threshold="0 bad rows"),
-    Check("line_value_positive", "line_value > 0 wherever a line is present (0 bad rows).",
-          _line_positive, threshold="0 bad rows"),
+    Check("line_value_in_range",
+          f"line_value in {MIN_LINE:g}..{MAX_LINE:g} wherever a line is present (0 bad rows); "
+          "a pick against a 0 or 999.5 line would be published.",
+          _line_range, blocking=True, threshold=f"0 lines outside {MIN_LINE:g}..{MAX_LINE:g}"),
+    Check("predicted_points_plausible",
+          f"predicted_points in 0..{MAX_PREDICTED_POINTS:g} and within {MAX_DEVIATION:g} "
+          "points of the player's own average (last 10, else season, else last season) on "
+          "every row (0 bad rows).",
+          _predicted_plausible, blocking=True,
+          threshold=f"0 rows outside 0..{MAX_PREDICTED_POINTS:g} or more than "
+          f"{MAX_DEVIATION:g} points from the player's average"),
+    Check("lined_days_have_predictions",
+          "Every date with points lines and scheduled games has active predictions with a "
+          "line (0 days without).", _lined_days_predicted, blocking=True,
+          threshold="0 lined, scheduled days without predictions"),
 ]
 
 # On nba_predictions.prediction_gaps: it is rebuilt once the box scores exist, so the coverage

@@ -118,13 +118,19 @@ def player_boxscores(context: AssetExecutionContext, landing_store: LandingStore
         {"schedule": schedule, "schedule_source": schedule_source(context, landing_store)})
 
 
+# The schedule is read only by `lines_match_schedule`: the lines are the evidence that a date
+# has games, so a schedule day lost upstream fails here (the landing sensor requests this
+# partition whenever lines land, even when no schedule payload ever did).
 @warehouse_asset(PROP_LINES, deps=[table_key(LANDING_LINES)],
+                 ins={"schedule": AssetIn(table_key(SCHEDULE))},
                  check_specs=specs(table_key(PROP_LINES), PROP_LINE_CHECKS))
-def player_prop_lines(context: AssetExecutionContext, landing_store: LandingStore) -> Iterator:
+def player_prop_lines(context: AssetExecutionContext, landing_store: LandingStore,
+                      schedule: pd.DataFrame) -> Iterator:
     parsed, report = parse_window(context, landing_store, PROP_LINES)
     frame = table_frame(parsed, PROP_LINES)
     yield from checked_output(context, PROP_LINES, PROP_LINE_CHECKS, frame, {"lines": len(frame),
-                                  "players": int(frame["player_lookup"].nunique()), **report})
+                                  "players": int(frame["player_lookup"].nunique()), **report},
+                              {"schedule": schedule})
 
 
 raw_assets = [schedule, player_boxscores, player_prop_lines]

@@ -6,12 +6,17 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from nba_pipeline.constants import BOX_SCORE_STATS
-from nba_pipeline.lib.checks import Check, Outcome, sample, unique_rows
+from nba_pipeline.constants import BOX_SCORE_STATS, MAX_LINE, MIN_LINE
+from nba_pipeline.lib.checks import Check, Outcome, out_of_range, sample, unique_rows
 
 MIN_PLAYERS_PER_TEAM = 5
 MAX_PLAYERS_PER_TEAM = 20
 STATS = list(BOX_SCORE_STATS)
+# A regulation game is 48 minutes; four overtimes make 68 (the record, 1951, was six). More
+# than 70 is a unit error (seconds, or a team's 240 minutes), and usage divides by minutes.
+MAX_MINUTES = 70
+# The record is 100 (1962); the modern high is 81. More is a bad row, never a performance.
+MAX_POINTS = 100
 
 
 def _points_arithmetic(frame: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> Outcome:
@@ -31,6 +36,37 @@ def _no_negative_stats(frame: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> Ou
     bad = frame[(frame[STATS] < 0).any(axis=1)]
     return Outcome(len(bad) == 0, {"bad_rows": len(bad), "sample": sample(
         bad, ["game_date", "game_id", "player_name", *STATS]) if len(bad) else []})
+
+
+def _stat_ranges(frame: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> Outcome:
+    """Minutes in 0..70 and points in 0..100: beyond them the row is wrong, not remarkable."""
+    return out_of_range(frame, {"minutes": (0, MAX_MINUTES), "points": (0, MAX_POINTS)},
+                        ["game_date", "game_id", "player_name"])
+
+
+def _games_in_schedule(frame: pd.DataFrame, inputs: Mapping[str, pd.DataFrame]) -> Outcome:
+    """Every box-score game id is a game of nba_raw.schedule on the same date.
+
+    A game the schedule does not list has no home/away, no final score to check and no
+    predictions; its players' rows would be graded against the wrong game.
+    """
+    if frame.empty:
+        return Outcome(True, {"games": 0, "games_not_in_schedule": 0, "game_ids": []})
+    schedule = inputs.get("schedule", pd.DataFrame())
+    games = frame.groupby(["game_date", "game_id"], as_index=False).agg(
+        teams=("team_abbr", lambda t: ",".join(sorted(set(map(str, t))))),
+        players=("player_id", "size"))
+    games["game_date"] = pd.to_datetime(games["game_date"])
+    listed = (schedule[["game_date", "game_id"]].assign(
+        game_date=lambda f: pd.to_datetime(f["game_date"]), _listed=True)
+        if len(schedule) else pd.DataFrame(columns=["game_date", "game_id", "_listed"]))
+    merged = games.merge(listed, on=["game_date", "game_id"], how="left")
+    absent = merged[merged["_listed"].isna()].assign(
+        game_date=lambda f: f["game_date"].dt.date)
+    return Outcome(len(absent) == 0, {
+        "games": len(games), "games_not_in_schedule": len(absent),
+        "game_ids": sorted(map(str, absent["game_id"]))[:50],
+        "sample": sample(absent, ["game_date", "game_id", "teams", "players"], 20)})
 
 
 def _games_complete(frame: pd.DataFrame, inputs: Mapping[str, pd.DataFrame]) -> Outcome:
@@ -123,10 +159,21 @@ BOXSCORE_CHECKS = [
           "Player points summed per (game, team) equal the schedule's final score (0 "
           "mismatches); a gap means missing or extra player rows.",
           _team_points_match, blocking=True, threshold="0 mismatched team-games"),
+    Check("boxscore_games_in_schedule",
+          "Every box-score game id is a game of nba_raw.schedule on that date (0 unlisted "
+          "games); an unlisted game would be graded against the wrong game.",
+          _games_in_schedule, blocking=True, threshold="0 games not in the schedule"),
     Check("points_arithmetic", "points = 2*FGM + FG3M + FTM on every row (0 bad rows).",
           _points_arithmetic, threshold="0 bad rows"),
-    Check("no_negative_stats", "No counting stat is negative (0 bad rows).", _no_negative_stats,
-          threshold="0 bad rows"),
+    Check("no_negative_stats",
+          "No counting stat is negative (0 bad rows); a negative count corrupts every "
+          "average built on it.", _no_negative_stats, blocking=True, threshold="0 bad rows"),
+    Check("stat_ranges",
+          f"minutes in 0..{MAX_MINUTES} and points in 0..{MAX_POINTS} on every row (0 bad "
+          "rows); minutes feed usage and per-minute rates.",
+          _stat_ranges, blocking=True,
+          threshold=f"0 rows with minutes outside 0..{MAX_MINUTES} or points outside "
+          f"0..{MAX_POINTS}"),
 ]
 
 
@@ -150,7 +197,60 @@ SCHEDULE_CHECKS = [
           threshold="0 games from a fallback source (warning)"),
 ]
 
+def _line_range(frame: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> Outcome:
+    """Every line in 0.5..80; the sample names player, date and book so the book can be told."""
+    return out_of_range(frame, {"line_value": (MIN_LINE, MAX_LINE)},
+                        ["game_date", "player_name", "bookmaker", "event_id"])
+
+
+def _lines_match_schedule(frame: pd.DataFrame, inputs: Mapping[str, pd.DataFrame]) -> Outcome:
+    """Every date with lines has scheduled games, and every priced event is one of them.
+
+    The books only price real games, so lines are the independent evidence that a date has a
+    slate: a schedule payload that never landed (or was parsed to nothing) leaves nba_raw.schedule
+    empty, and every table after it is empty and passes its checks. Events match a game on the
+    unordered team pair (books and nba.com disagree on home/away at neutral sites).
+    """
+    if frame.empty:
+        return Outcome(True, {"lined_days": 0, "days_without_schedule": [],
+                              "events_not_in_schedule": 0})
+    schedule = inputs.get("schedule", pd.DataFrame())
+    lines = frame.assign(game_date=pd.to_datetime(frame["game_date"]))
+    games = (schedule.assign(game_date=pd.to_datetime(schedule["game_date"]))
+             if len(schedule) else pd.DataFrame(columns=["game_date", "home_team_abbr",
+                                                         "away_team_abbr"]))
+    per_day = lines.groupby("game_date").agg(lines=("line_value", "size"),
+                                             players=("player_lookup", "nunique"))
+    scheduled = games.groupby("game_date").size().rename("scheduled_games")
+    per_day = per_day.join(scheduled, how="left").fillna({"scheduled_games": 0})
+    empty = per_day[per_day["scheduled_games"] == 0]
+    pairs = {(d, frozenset((h, a))) for d, h, a in games[
+        ["game_date", "home_team_abbr", "away_team_abbr"]].itertuples(index=False)}
+    events = lines.drop_duplicates(["game_date", "event_id"])
+    unmatched = events[[
+        (d, frozenset((h, a))) not in pairs for d, h, a in events[
+            ["game_date", "home_team_abbr", "away_team_abbr"]].itertuples(index=False)]]
+    unmatched = unmatched.assign(game_date=unmatched["game_date"].dt.date)
+    return Outcome(len(empty) == 0 and len(unmatched) == 0, {
+        "lined_days": len(per_day),
+        "days_without_schedule": [
+            {"game_date": d.date().isoformat(), "lines": int(r["lines"]),
+             "players": int(r["players"])} for d, r in empty.iterrows()][:30],
+        "events_not_in_schedule": len(unmatched),
+        "sample": sample(unmatched, ["game_date", "event_id", "home_team_abbr",
+                                     "away_team_abbr", "landing_key"], 20)})
+
+
 PROP_LINE_CHECKS = [
     unique_rows("unique_line_key", ["event_id", "bookmaker", "player_lookup", "line_value"],
                 "Repeated snapshots must not stack.", blocking=False),
+    Check("line_value_in_range",
+          f"Every line is in {MIN_LINE:g}..{MAX_LINE:g} (0 bad rows); a 999.5 or a 0 would be "
+          "published as a pick.", _line_range, blocking=True,
+          threshold=f"0 lines outside {MIN_LINE:g}..{MAX_LINE:g}"),
+    Check("lines_match_schedule",
+          "Every date with points lines has games in nba_raw.schedule and every priced event "
+          "is one of them (0 days without a schedule, 0 unmatched events).",
+          _lines_match_schedule, blocking=True,
+          threshold="0 lined days without scheduled games, 0 events not in the schedule"),
 ]

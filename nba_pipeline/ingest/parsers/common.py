@@ -31,6 +31,30 @@ SOURCE_GAME_COLUMNS = ["game_date", "game_id", "game_status", "home_team_abbr", 
                        "home_team_id", "away_team_id", "home_score", "away_score"]
 
 
+# A payload listing at most this many days of games is a day (or few-day) payload; a season
+# schedule lists months, and legitimately has no game on an off day inside it.
+MAX_DAY_PAYLOAD_SPAN_DAYS = 31
+
+
+def require_date_listed(listed: list[date], game_date: date, source: str, endpoint: str,
+                        key: str) -> None:
+    """Fail a schedule payload whose games are all for other dates than its folder's.
+
+    Its games would otherwise be dropped as "not this date" and the day look like an off day
+    (0 games, every check green). A season schedule (spanning more than a month) without a
+    game on `game_date` is an off day or the off-season, and passes.
+    """
+    if not listed or game_date in listed:
+        return
+    if (max(listed) - min(listed)).days > MAX_DAY_PAYLOAD_SPAN_DAYS:
+        return
+    days = sorted({d.isoformat() for d in listed})
+    shown = ", ".join(days[:5]) + (f" ... ({len(days)} dates)" if len(days) > 5 else "")
+    raise PayloadError(source, endpoint, game_date, key,
+                       f"every game it lists is for another date ({shown}): a payload for "
+                       "another date in this date's folder")
+
+
 def season_label(game_date: date) -> str:
     """nba.com season label: games from August on belong to the season starting that year."""
     start = game_date.year if game_date.month >= 8 else game_date.year - 1

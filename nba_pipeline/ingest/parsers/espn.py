@@ -14,6 +14,7 @@ from nba_pipeline.ingest.parsers.common import (
     SCHEDULED,
     game_code,
     matchup,
+    require_date_listed,
     schedule_row,
 )
 from nba_pipeline.ingest.payloads.common import PayloadError, validate_payload
@@ -27,6 +28,8 @@ def parse_espn_scoreboard(body: bytes, game_date: date, key: str) -> pd.DataFram
     source, endpoint = "espn", "scoreboard"
     payload = validate_payload(EspnScoreboardPayload, body, source=source, endpoint=endpoint,
                                game_date=game_date, key=key)
+    require_date_listed([_eastern_date(e.date) for e in payload.events], game_date, source,
+                        endpoint, key)
     rows = []
     for event in payload.events:
         tip = pd.Timestamp(event.date)
@@ -54,6 +57,11 @@ def parse_espn_scoreboard(body: bytes, game_date: date, key: str) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
+
+
+def _eastern_date(when: str) -> date:
+    tip = pd.Timestamp(when)
+    return (tip.tz_localize("UTC") if tip.tzinfo is None else tip).tz_convert(EASTERN).date()
 
 
 def _int_or_none(value: str | int | None) -> int | None:

@@ -9,7 +9,11 @@ import pandas as pd
 
 from nba_pipeline.constants import BOX_SCORE_STATS
 from nba_pipeline.domain.players import player_lookup_series
-from nba_pipeline.ingest.parsers.common import SOURCE_GAME_COLUMNS, numeric_cells
+from nba_pipeline.ingest.parsers.common import (
+    SOURCE_GAME_COLUMNS,
+    numeric_cells,
+    require_date_listed,
+)
 from nba_pipeline.ingest.payloads.common import PayloadError, validate_payload
 from nba_pipeline.ingest.payloads.nba_com import LeagueGameLogPayload, SchedulePayload
 
@@ -21,6 +25,9 @@ KEPT_GAME_TYPES = "245"
 def parse_nba_schedule(body: bytes, game_date: date, key: str) -> pd.DataFrame:
     payload = validate_payload(SchedulePayload, body, source="nba_com", endpoint="schedule",
                                game_date=game_date, key=key)
+    listed = [date.fromisoformat(g.game_date_est[:10])
+              for gd in payload.league_schedule.game_dates for g in gd.games]
+    require_date_listed(listed, game_date, "nba_com", "schedule", key)
     rows = []
     for gd in payload.league_schedule.game_dates:
         for g in gd.games:
