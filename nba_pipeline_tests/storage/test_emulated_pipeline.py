@@ -108,13 +108,21 @@ def _canonical(frame: pd.DataFrame) -> pd.DataFrame:
     return text.sort_values(list(text.columns)).reset_index(drop=True)
 
 
+# Tables that hold rows only when something went wrong on the day.
+EMPTY_ON_CLEAN_DAYS = {"nba_predictions.prediction_gaps"}
+
+
 def test_same_results_as_the_local_profile(emulated: EmulatedPipeline,
                                            materialized_home) -> None:
-    """Every table in sql/ holds the same rows on BigQuery as on DuckDB."""
+    """Every table in sql/ holds the same rows on BigQuery as on DuckDB (the gaps table is
+    empty on both: every line of the replayed days got a prediction)."""
     with duckdb.connect(str(materialized_home / "warehouse.duckdb"), read_only=True) as con:
         for name in load_schemas():
             local = _canonical(con.execute(f"SELECT * FROM {name}").df())
             cloud = _canonical(emulated.table(name))
+            if name in EMPTY_ON_CLEAN_DAYS:
+                assert len(cloud) == len(local) == 0, name
+                continue
             assert len(cloud) == len(local) > 0, name
             for col in local.columns:
                 assert local[col].tolist() == cloud[col].tolist(), (name, col)

@@ -160,15 +160,15 @@ def test_asset_graph_shows_the_pipeline(webserver, browser):
     browser.get(f"{webserver}/locations/nba_pipeline/asset-groups/raw")
     _dismiss_welcome(browser)
     body = _wait_for_text(browser, ["player_boxscores", "schedule", "player_prop_lines",
-                                    "Asset checks", "5 / 7 Passed"])
+                                    "Asset checks", "7 / 9 Passed"])
     _wait_loaded(browser)
     shot = _shot(browser, "asset_graph_raw")
     assert all(name in body for name in ["player_boxscores", "schedule", "player_prop_lines",
                                          "upcoming_player_game_context", "nba_boxscores"])
     body = browser.find_element("tag name", "body").text
     assert "Loading..." not in body
-    # Each node sums its checks: the bad day failed 2 of player_boxscores' 7 checks.
-    assert "5 / 7 Passed" in body and "3 / 3 Passed" in body, body
+    # Each node sums its checks: the bad day failed 2 of player_boxscores' 9 checks.
+    assert "7 / 9 Passed" in body and "3 / 3 Passed" in body, body
     assert shot.stat().st_size > 10_000
 
 
