@@ -23,6 +23,7 @@ from dagster import (
     LocalFileCodeReference,
     PreviewWarning,
     definitions,
+    in_process_executor,
 )
 
 # We use single-run backfill policies, blocking checks and time-window mappings on purpose
@@ -77,7 +78,13 @@ def build_definitions(profile: str | None = None, resources: dict[str, Any] | No
         Definitions(assets=[with_code_reference(a) for a in loaded.assets or []],
                     asset_checks=loaded.asset_checks, jobs=loaded.jobs,
                     schedules=loaded.schedules, sensors=loaded.sensors),
-        Definitions(resources=resources if resources is not None else resources_for(profile)),
+        Definitions(resources=resources if resources is not None else resources_for(profile),
+                    # Runs the daemon launches (backfills, sensors, automation) execute their
+                    # steps in the run's own process, as the CLI's ranges do: the warehouse pool
+                    # runs table steps one at a time anyway, and a process per step paid a
+                    # fresh interpreter with pandas, LightGBM and the definitions each time
+                    # (a 4-day backfill: 193 s as one run, about 30 s of asset code).
+                    executor=in_process_executor),
     )
 
 
