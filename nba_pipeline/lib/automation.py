@@ -50,7 +50,25 @@ SAME_DAY_INPUTS: dict[AssetKey, tuple[AssetKey, ...]] = {
     AssetKey(t.path): tuple(_key(n) for n in t.same_day_inputs) for t in tables.automated()}
 
 
-class SameDayInputsMissing(AutomationCondition[AssetKey]):
+class SameDayCondition(AutomationCondition[AssetKey]):
+    """A condition about the same game date's partitions of `keys` (named in the UI)."""
+
+    label = ""
+    template = "{names}"  # the UI's description, with the keys' names
+
+    def __init__(self, keys: Sequence[AssetKey]) -> None:
+        self._keys = tuple(keys)
+
+    @property
+    def name(self) -> str:
+        return self.label
+
+    @property
+    def description(self) -> str:
+        return self.template.format(names=", ".join(k.to_user_string() for k in self._keys))
+
+
+class SameDayInputsMissing(SameDayCondition):
     """True for a game date whose own partition of any of `keys` is missing.
 
     Unlike `any_deps_missing()`, this ignores the partition mappings (history windows) and only
@@ -58,17 +76,8 @@ class SameDayInputsMissing(AutomationCondition[AssetKey]):
     so a whole chain (context -> features -> model -> predictions) can go in one run.
     """
 
-    def __init__(self, keys: Sequence[AssetKey]) -> None:
-        self._keys = tuple(keys)
-
-    @property
-    def name(self) -> str:
-        return "same_day_inputs_missing"
-
-    @property
-    def description(self) -> str:
-        names = ", ".join(k.to_user_string() for k in self._keys)
-        return f"The same game date's partition of {names} is missing"
+    label = "same_day_inputs_missing"
+    template = "The same game date's partition of {names} is missing"
 
     async def _matching(self, context: AutomationContext, key: AssetKey,
                         same_day: EntitySubset) -> EntitySubset:
@@ -95,16 +104,11 @@ class SameDayRawInProgress(SameDayInputsMissing):
     """True for a game date while a run is still writing one of its raw tables: the date's
     downstream waits for the whole landing-sensor run, then goes in one run, not piecemeal."""
 
+    label = "same_day_raw_in_progress"
+    template = "A run is still writing one of this game date's raw tables ({names})"
+
     def __init__(self) -> None:
         super().__init__(RAW_KEYS)
-
-    @property
-    def name(self) -> str:
-        return "same_day_raw_in_progress"
-
-    @property
-    def description(self) -> str:
-        return "A run is still writing one of this game date's raw tables"
 
     async def _matching(self, context: AutomationContext, key: AssetKey,
                         same_day: EntitySubset) -> EntitySubset:
@@ -113,22 +117,13 @@ class SameDayRawInProgress(SameDayInputsMissing):
         return in_progress.compute_intersection(same_day)
 
 
-class SameDayInputsUpdated(AutomationCondition[AssetKey]):
+class SameDayInputsUpdated(SameDayCondition):
     """True for a game date whose own partition of any of `keys` updated since the previous
     tick or is requested on this one. Lets an asset follow a same-day asset it does not read
     (the points model serves the dates the feature store has rows for)."""
 
-    def __init__(self, keys: Sequence[AssetKey]) -> None:
-        self._keys = tuple(keys)
-
-    @property
-    def name(self) -> str:
-        return "same_day_inputs_updated"
-
-    @property
-    def description(self) -> str:
-        names = ", ".join(k.to_user_string() for k in self._keys)
-        return f"The same game date's partition of {names} updated"
+    label = "same_day_inputs_updated"
+    template = "The same game date's partition of {names} updated"
 
     async def evaluate(self, context: AutomationContext) -> AutomationResult:  # type: ignore[override]
         previous = context.previous_temporal_context

@@ -6,7 +6,6 @@ from typing import Any
 
 import pandas as pd
 from dagster import (
-    AssetCheckSpec,
     AssetExecutionContext,
     AssetIn,
     AssetKey,
@@ -32,16 +31,26 @@ def table_key(table: Table) -> AssetKey:
     return AssetKey(table.path)
 
 
+def same_day(**inputs: Table) -> dict[str, AssetIn]:
+    """Inputs read for the run's own game dates, by parameter name: `same_day(schedule=SCHEDULE)`.
+
+    History inputs (a window of earlier dates) are spelled out with their partition mapping.
+    """
+    return {name: AssetIn(table_key(entry)) for name, entry in inputs.items()}
+
+
 def warehouse_asset(
     table: Table,
     *,
     ins: Mapping[str, AssetIn] | None = None,
-    deps: Sequence[Any] | None = None,
-    check_specs: Sequence[AssetCheckSpec] | None = None,
+    deps: Sequence[Table] = (),
+    checks: Sequence[Check] = (),
 ) -> Callable[..., Any]:
     """Declare a daily-partitioned table asset whose key mirrors its warehouse location.
 
-    Every such asset also gets the `schema_matches_ddl` check on what it writes (checks/schema.py).
+    `deps` are inputs it does not load (the landing files it parses); `checks` its asset checks
+    (lib/checks.py), evaluated by `checked_output`. Every such asset also gets the
+    `schema_matches_ddl` check on what it writes (lib/schema_check.py).
     """
     schema = table_schema(table.name)
     decorate = asset(
@@ -58,8 +67,9 @@ def warehouse_asset(
         kinds={"pandas", "duckdb", "bigquery"},
         owners=OWNERS,
         ins=ins,
-        deps=deps,
-        check_specs=[*(check_specs or []), schema_check(table.name).spec(table_key(table))],
+        deps=[table_key(entry) for entry in deps],
+        check_specs=[*(c.spec(table_key(table)) for c in checks),
+                     schema_check(table.name).spec(table_key(table))],
         pool=WAREHOUSE_POOL,
     )
     return lambda fn: decorate(with_schema_check(table.name, table_key(table), fn))

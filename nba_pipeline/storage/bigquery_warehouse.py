@@ -311,10 +311,6 @@ class WarehouseBigQueryIOManager(BigQueryPandasIOManager):
     def type_handlers() -> Sequence[DbTypeHandler]:
         return [WarehouseBigQueryPandasTypeHandler()]
 
-    @staticmethod
-    def default_load_type() -> type | None:
-        return pd.DataFrame
-
     def create_io_manager(self, context: Any) -> DbIOManager:
         return DbIOManager(
             db_client=WarehouseBigQueryClient(self.project, self.location,

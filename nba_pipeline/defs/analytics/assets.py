@@ -12,11 +12,11 @@ from nba_pipeline.defs.analytics.checks import (
     TEAM_SUMMARY_CHECKS,
 )
 from nba_pipeline.domain import analytics
-from nba_pipeline.lib.checks import specs
 from nba_pipeline.lib.warehouse_asset import (
     checked_output,
     in_window,
     partition_window,
+    same_day,
     table_frame,
     table_key,
     warehouse_asset,
@@ -48,7 +48,7 @@ PGS_WORKING = ("team_id", "matchup", "wl", "pf", "plus_minus", "source", "landin
                                     partition_mapping=history_through(REST_LOOKBACK_DAYS)),
         "player_prop_lines": AssetIn(table_key(PROP_LINES)),
     },
-    check_specs=specs(table_key(PGS), PLAYER_GAME_SUMMARY_CHECKS),
+    checks=PLAYER_GAME_SUMMARY_CHECKS,
 )
 def player_game_summary(context: AssetExecutionContext, player_boxscores: pd.DataFrame,
                         player_prop_lines: pd.DataFrame) -> Iterator:
@@ -60,9 +60,7 @@ def player_game_summary(context: AssetExecutionContext, player_boxscores: pd.Dat
         "player_games": len(frame), "with_line": int(frame["points_line"].notna().sum())})
 
 
-@warehouse_asset(TEAM_OFFENSE,
-                 ins={"player_game_summary": AssetIn(table_key(PGS))},
-                 check_specs=specs(table_key(TEAM_OFFENSE), TEAM_OFFENSE_CHECKS))
+@warehouse_asset(TEAM_OFFENSE, ins=same_day(player_game_summary=PGS), checks=TEAM_OFFENSE_CHECKS)
 def team_offense_game_summary(context: AssetExecutionContext,
                               player_game_summary: pd.DataFrame) -> Iterator:
     frame = table_frame(analytics.team_offense_summary(player_game_summary), TEAM_OFFENSE)
@@ -71,9 +69,8 @@ def team_offense_game_summary(context: AssetExecutionContext,
                               {"player_game_summary": player_game_summary})
 
 
-@warehouse_asset(TEAM_DEFENSE,
-                 ins={"team_offense_game_summary": AssetIn(table_key(TEAM_OFFENSE))},
-                 check_specs=specs(table_key(TEAM_DEFENSE), TEAM_SUMMARY_CHECKS))
+@warehouse_asset(TEAM_DEFENSE, ins=same_day(team_offense_game_summary=TEAM_OFFENSE),
+                 checks=TEAM_SUMMARY_CHECKS)
 def team_defense_game_summary(context: AssetExecutionContext,
                               team_offense_game_summary: pd.DataFrame) -> Iterator:
     frame = table_frame(analytics.team_defense_summary(team_offense_game_summary), TEAM_DEFENSE)
@@ -88,7 +85,7 @@ def team_defense_game_summary(context: AssetExecutionContext,
         "recent_games": AssetIn(table_key(PGS), partition_mapping=history(LINE_LOOKBACK_DAYS)),
         "player_prop_lines": AssetIn(table_key(PROP_LINES)),
     },
-    check_specs=specs(table_key(CONTEXT), CONTEXT_CHECKS),
+    checks=CONTEXT_CHECKS,
 )
 def upcoming_player_game_context(context: AssetExecutionContext, schedule: pd.DataFrame,
                                  recent_games: pd.DataFrame,

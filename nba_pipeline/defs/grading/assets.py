@@ -10,10 +10,10 @@ from nba_pipeline.defs.grading.checks import (
     DRIFT_LOOKBACK_DAYS,
     PERFORMANCE_CHECKS,
 )
-from nba_pipeline.lib.checks import specs
 from nba_pipeline.lib.warehouse_asset import (
     checked_output,
     in_window,
+    same_day,
     table_frame,
     table_key,
     warehouse_asset,
@@ -29,9 +29,8 @@ ACCURACY_WORKING = ("player_name", "team_abbr", "opponent_abbr", "edge", "confid
 
 @warehouse_asset(
     ACCURACY,
-    ins={"player_prop_predictions": AssetIn(table_key(PREDICTIONS)),
-         "player_game_summary": AssetIn(table_key(PGS))},
-    check_specs=specs(table_key(ACCURACY), ACCURACY_CHECKS),
+    ins=same_day(player_prop_predictions=PREDICTIONS, player_game_summary=PGS),
+    checks=ACCURACY_CHECKS,
 )
 def prediction_accuracy(context: AssetExecutionContext, player_prop_predictions: pd.DataFrame,
                         player_game_summary: pd.DataFrame) -> Iterator:
@@ -45,7 +44,7 @@ def prediction_accuracy(context: AssetExecutionContext, player_prop_predictions:
 @warehouse_asset(DAILY_PERFORMANCE,
                  ins={"prediction_accuracy": AssetIn(
                      table_key(ACCURACY), partition_mapping=history_through(DRIFT_LOOKBACK_DAYS))},
-                 check_specs=specs(table_key(DAILY_PERFORMANCE), PERFORMANCE_CHECKS))
+                 checks=PERFORMANCE_CHECKS)
 def system_daily_performance(context: AssetExecutionContext,
                              prediction_accuracy: pd.DataFrame) -> Iterator:
     start, end = context.partition_time_window.start, context.partition_time_window.end

@@ -9,7 +9,6 @@ from nba_pipeline.defs.precompute.checks import FEATURE_STORE_CHECKS
 from nba_pipeline.features import feature_store
 from nba_pipeline.features.feature_store import FEATURE_VERSION, build_feature_rows
 from nba_pipeline.features.feature_store import FEATURES as FEATURE_NAMES
-from nba_pipeline.lib.checks import specs
 from nba_pipeline.lib.warehouse_asset import (
     checked_output,
     table_frame,
@@ -36,7 +35,7 @@ FEATURE_WORKING = ("tipoff_utc", "has_line", "line_books", "last_game_date")
         "team_defense": AssetIn(table_key(TEAM_DEFENSE),
                                 partition_mapping=history(TEAM_HISTORY_DAYS)),
     },
-    check_specs=specs(table_key(FEATURES), FEATURE_STORE_CHECKS),
+    checks=FEATURE_STORE_CHECKS,
 )
 def ml_feature_store_v2(context: AssetExecutionContext,
                         upcoming_player_game_context: pd.DataFrame,

@@ -9,10 +9,10 @@ from dagster import AssetExecutionContext, AssetIn, Failure, MetadataValue, Outp
 
 from nba_pipeline.defs.predictions.checks import GAP_CHECKS, PREDICTION_CHECKS
 from nba_pipeline.features.feature_store import FEATURE_VERSION
-from nba_pipeline.lib.checks import specs
 from nba_pipeline.lib.warehouse_asset import (
     checked_output,
     partition_dates,
+    same_day,
     table_frame,
     table_key,
     warehouse_asset,
@@ -88,14 +88,11 @@ def points_model(context: AssetExecutionContext, landing_store: LandingStore,
 
 @warehouse_asset(
     PREDICTIONS,
-    ins={
-        "features": AssetIn(table_key(FEATURES)),
-        "points_model": AssetIn(table_key(POINTS_MODEL)),
-        # Read only by `lined_days_have_predictions`: the slate as the sources list it.
-        "player_prop_lines": AssetIn(table_key(PROP_LINES)),
-        "schedule": AssetIn(table_key(SCHEDULE)),
-    },
-    check_specs=specs(table_key(PREDICTIONS), PREDICTION_CHECKS),
+    # Lines and schedule are read only by `lined_days_have_predictions`: the slate as the
+    # sources list it.
+    ins=same_day(features=FEATURES, points_model=POINTS_MODEL, player_prop_lines=PROP_LINES,
+                 schedule=SCHEDULE),
+    checks=PREDICTION_CHECKS,
 )
 def player_prop_predictions(context: AssetExecutionContext, landing_store: LandingStore,
                             features: pd.DataFrame, points_model: pd.DataFrame,
@@ -132,15 +129,11 @@ def predict_day(day: pd.DataFrame, booster: lgb.Booster, info: points_model_lib.
 
 @warehouse_asset(
     PREDICTION_GAPS,
-    ins={
-        "predictions": AssetIn(table_key(PREDICTIONS)),
-        "upcoming_player_game_context": AssetIn(table_key(CONTEXT)),
-        "player_prop_lines": AssetIn(table_key(PROP_LINES)),
-        "schedule": AssetIn(table_key(SCHEDULE)),
-        # Empty before the games; once they land, automation rebuilds the day with `played`.
-        "player_game_summary": AssetIn(table_key(PGS)),
-    },
-    check_specs=specs(table_key(PREDICTION_GAPS), GAP_CHECKS),
+    # player_game_summary is empty before the games; once they land, automation rebuilds the
+    # day with `played`.
+    ins=same_day(predictions=PREDICTIONS, upcoming_player_game_context=CONTEXT,
+                 player_prop_lines=PROP_LINES, schedule=SCHEDULE, player_game_summary=PGS),
+    checks=GAP_CHECKS,
 )
 def prediction_gaps(context: AssetExecutionContext, predictions: pd.DataFrame,
                     upcoming_player_game_context: pd.DataFrame,

@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 
 import pandas as pd
-from dagster import AssetExecutionContext, AssetIn, Failure
+from dagster import AssetExecutionContext, Failure
 
 from nba_pipeline.defs.raw.checks import BOXSCORE_CHECKS, PROP_LINE_CHECKS, SCHEDULE_CHECKS
 from nba_pipeline.domain.matchups import orient_to_schedule
@@ -14,13 +14,12 @@ from nba_pipeline.ingest.endpoints import (
 )
 from nba_pipeline.ingest.parsers.common import SOURCE_GAME_COLUMNS
 from nba_pipeline.ingest.payloads import PayloadError
-from nba_pipeline.lib.checks import specs
 from nba_pipeline.lib.landed_inputs import chosen_fetches, parsed_inputs
 from nba_pipeline.lib.warehouse_asset import (
     checked_output,
     partition_dates,
+    same_day,
     table_frame,
-    table_key,
     warehouse_asset,
     window_label,
 )
@@ -92,8 +91,8 @@ def schedule_source(context: AssetExecutionContext, store: LandingStore) -> pd.D
     return pd.concat(frames, ignore_index=True).drop_duplicates("game_id")
 
 
-@warehouse_asset(SCHEDULE, deps=[table_key(LANDING_SCHEDULE)],
-                 check_specs=specs(table_key(SCHEDULE), SCHEDULE_CHECKS))
+@warehouse_asset(SCHEDULE, deps=[LANDING_SCHEDULE],
+                 checks=SCHEDULE_CHECKS)
 def schedule(context: AssetExecutionContext, landing_store: LandingStore) -> Iterator:
     parsed, report = parse_window(context, landing_store, SCHEDULE)
     frame = table_frame(parsed, SCHEDULE)
@@ -101,9 +100,8 @@ def schedule(context: AssetExecutionContext, landing_store: LandingStore) -> Ite
                               {"games": len(frame), **report})
 
 
-@warehouse_asset(BOXSCORES, deps=[table_key(LANDING_BOXSCORES)],
-                 ins={"schedule": AssetIn(table_key(SCHEDULE))},
-                 check_specs=specs(table_key(BOXSCORES), BOXSCORE_CHECKS))
+@warehouse_asset(BOXSCORES, deps=[LANDING_BOXSCORES], ins=same_day(schedule=SCHEDULE),
+                 checks=BOXSCORE_CHECKS)
 def player_boxscores(context: AssetExecutionContext, landing_store: LandingStore,
                      schedule: pd.DataFrame) -> Iterator:
     parsed, report = parse_window(context, landing_store, BOXSCORES)
@@ -121,9 +119,8 @@ def player_boxscores(context: AssetExecutionContext, landing_store: LandingStore
 # The schedule is read only by `lines_match_schedule`: the lines are the evidence that a date
 # has games, so a schedule day lost upstream fails here (the landing sensor requests this
 # partition whenever lines land, even when no schedule payload ever did).
-@warehouse_asset(PROP_LINES, deps=[table_key(LANDING_LINES)],
-                 ins={"schedule": AssetIn(table_key(SCHEDULE))},
-                 check_specs=specs(table_key(PROP_LINES), PROP_LINE_CHECKS))
+@warehouse_asset(PROP_LINES, deps=[LANDING_LINES], ins=same_day(schedule=SCHEDULE),
+                 checks=PROP_LINE_CHECKS)
 def player_prop_lines(context: AssetExecutionContext, landing_store: LandingStore,
                       schedule: pd.DataFrame) -> Iterator:
     parsed, report = parse_window(context, landing_store, PROP_LINES)
