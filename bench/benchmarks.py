@@ -64,6 +64,7 @@ class Plan:
     history_sample_days: tuple[str, ...]  # inside scaling[0]: landing..precompute per partition
     feature_date: str
     naive_player_limit: int | None  # None: loop over every player of the date
+    daemon_range: Range | None = None  # submitted to a real dagster-daemon (issue 15)
     one_process: bool = False  # quick plan: every stage in ONE child (RSS is then the whole)
     instance: str = "disk"  # "memory" (quick plan): no sqlite event log, faster, less realistic
 
@@ -80,6 +81,7 @@ FULL = Plan(
     history_sample_days=("2021-11-10", "2021-12-15", "2022-01-19", "2022-02-24", "2022-03-30"),
     feature_date="2024-03-06",
     naive_player_limit=None,
+    daemon_range=("2024-03-04", "2024-03-19"),  # 14 game days of the season
 )
 # Smoke-test size: a few weeks of history (enough labelled rows for one model), a 2-day
 # "season", one sample day each, ten players in the naive loop. Checks the harness, not speed.
@@ -94,6 +96,7 @@ QUICK = Plan(
     history_sample_days=("2024-02-22",),
     feature_date="2024-02-27",
     naive_player_limit=10,
+    daemon_range=("2024-02-26", "2024-02-27"),
     one_process=True,
     instance="memory",
 )
@@ -315,6 +318,56 @@ def stage_day(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def stage_daemon(spec: dict[str, Any]) -> dict[str, Any]:
+    """The operator's path: a range submitted to a real `dagster-daemon` on an on-disk instance.
+
+    First the same range in process (one run), then `backfill --submit`'s backfill for the
+    daemon; reports the daemon's wall time (submit to COMPLETED, its ticks included) and the
+    runs launched by source. The instance is a fresh prepared home, so only this range's runs
+    are counted.
+    """
+    from dagster import DagsterInstance
+
+    from nba_pipeline.commands.backfill import submit_backfill
+    from nba_pipeline.commands.instance import declared_pools, prepare_home
+
+    home, start, end = Path(spec["home"]), _d(spec["start"]), _d(spec["end"])
+    daemon_home = Path(spec["dagster_home"])
+    defs = _defs(home)
+    in_process = _timed_run(defs, _instance("memory"), start, end)
+    prepare_home(daemon_home, declared_pools(defs))
+    env = {**os.environ, "DAGSTER_HOME": str(daemon_home)}
+    log = open(daemon_home / "daemon.log", "w")  # noqa: SIM115 (closed below)
+    daemon = subprocess.Popen([str(Path(sys.executable).parent / "dagster-daemon"), "run",
+                               "-w", str(CHECKOUT / "workspace.yaml")], cwd=CHECKOUT, env=env,
+                              stdout=log, stderr=subprocess.STDOUT)
+    try:
+        with DagsterInstance.from_config(str(daemon_home)) as instance:
+            keys = sorted(defs.resolve_asset_graph().get_all_asset_keys())
+            submitted = time.perf_counter()
+            backfill_id = submit_backfill(defs, instance, start, end, keys)
+            status = "REQUESTED"
+            while time.perf_counter() - submitted < spec["timeout_s"]:
+                status = instance.get_backfill(backfill_id).status.value
+                if not status.startswith(("REQUESTED", "CANCELING")):
+                    break
+                time.sleep(1)
+            wall = time.perf_counter() - submitted
+            runs: dict[str, int] = {"backfill": 0, "sensor": 0, "automation": 0, "other": 0}
+            for run in instance.get_runs():
+                tags = run.tags
+                source = ("backfill" if "dagster/backfill" in tags else
+                          "automation" if tags.get("dagster/sensor_name") == "nba_automation"
+                          else "sensor" if "dagster/sensor_name" in tags else "other")
+                runs[source] += 1
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=60)
+        log.close()
+    return {"range": f"{start}..{end}", "status": status, "daemon_wall_s": round(wall, 2),
+            "in_process_wall_s": round(in_process["wall_s"], 2), "runs": runs}
+
+
 def stage_sequence(spec: dict[str, Any]) -> dict[str, Any]:
     """Several stages one after another in this process (the quick plan)."""
     return {"results": [STAGES[name](sub) for name, sub in spec["stages"]]}
@@ -322,7 +375,7 @@ def stage_sequence(spec: dict[str, Any]) -> dict[str, Any]:
 
 STAGES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "backfill": stage_backfill, "season": stage_season, "day": stage_day,
-    "sequence": stage_sequence,
+    "daemon": stage_daemon, "sequence": stage_sequence,
 }
 
 
@@ -410,6 +463,12 @@ def run_bench(plan: Plan, log: Callable[[str], None], keep: Path | None = None
                            "naive_limit": plan.naive_player_limit},
                    f"day {plan.day} end to end, per-partition sample runs, feature store on "
                    f"{plan.feature_date}"))
+    if plan.daemon_range is not None:
+        first, last = plan.daemon_range
+        stages.append(("daemon", {"home": history_home, "start": first, "end": last,
+                                  "dagster_home": str(workdir / "daemon_home"),
+                                  "timeout_s": 1800},
+                       f"daemon: {first}..{last} submitted to dagster-daemon, vs in process"))
     try:
         if plan.one_process:
             log("all stages in one child process: " + "; ".join(m for _, _, m in stages))
@@ -421,12 +480,13 @@ def run_bench(plan: Plan, log: Callable[[str], None], keep: Path | None = None
                 log(message)
                 outs.append(env.run(name, spec))
         scaling = scaling_rows(plan, outs)
-        season, day = outs[-2], outs[-1]
+        season, day, *rest = outs[len(plan.scaling):]
     finally:
         if keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
     info["load_avg_1m_end"] = round(os.getloadavg()[0], 2)
-    return summarize(plan, info, scaling, season, day, time.perf_counter() - started)
+    return summarize(plan, info, scaling, season, day, time.perf_counter() - started,
+                     rest[0] if rest else None)
 
 
 def scaling_rows(plan: Plan, outs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -452,11 +512,14 @@ def resummarize(plan: Plan, workdir: Path, total_s: float) -> dict[str, Any]:
     if plan.one_process:
         outs = outs[0]["results"]
     info = {**machine(), "load_avg_1m_start": None, "load_avg_1m_end": None}
-    return summarize(plan, info, scaling_rows(plan, outs), outs[-2], outs[-1], total_s)
+    season, day, *rest = outs[len(plan.scaling):]
+    return summarize(plan, info, scaling_rows(plan, outs), season, day, total_s,
+                     rest[0] if rest else None)
 
 
 def summarize(plan: Plan, info: dict[str, Any], scaling: list[dict[str, Any]],
-              season: dict[str, Any], day: dict[str, Any], total_s: float) -> dict[str, Any]:
+              season: dict[str, Any], day: dict[str, Any], total_s: float,
+              daemon: dict[str, Any] | None = None) -> dict[str, Any]:
     warm = day["warm"] or [day["cold"]]
     day_run = min(warm, key=lambda r: r["wall_s"])
     mem_run = min(day["in_memory"], key=lambda r: r["wall_s"])
@@ -533,6 +596,9 @@ def summarize(plan: Plan, info: dict[str, Any], scaling: list[dict[str, Any]],
         "feature_store_speedup": round(naive_full_s / fs["vectorized_s"], 1),
         "peak_rss_mb": season["peak_rss_mb"],
         "scaling": scaling,
+        "daemon": None if daemon is None else {
+            **daemon, "wall_vs_in_process": round(
+                daemon["daemon_wall_s"] / max(daemon["in_process_wall_s"], 1e-9), 2)},
         "method": METHOD,
     }
 
@@ -613,6 +679,15 @@ def table(results: dict[str, Any]) -> str:
         ("peak RSS, season backfill", f"{r['peak_rss_mb']:.0f} MB", "limit 2048 MB",
          f"{r['peak_rss_mb'] / 2048:.0%}", "< 2 GB"),
     ]
+    daemon = r.get("daemon")
+    if daemon:
+        runs = daemon["runs"]
+        rows.append((f"daemon backfill {daemon['range']} (submit -> {daemon['status']})",
+                     f"{daemon['daemon_wall_s']:.1f} s; runs: backfill {runs['backfill']}, "
+                     f"sensor {runs['sensor']}, automation {runs['automation']}",
+                     f"in process {daemon['in_process_wall_s']:.1f} s (one run)",
+                     f"{daemon['wall_vs_in_process']:.1f}x",
+                     "runs <= 7, 0 sensor/automation, <= 2x"))
     base = r["scaling"][0]
     for row in r["scaling"]:
         n = row["seasons"]

@@ -38,6 +38,11 @@ def test_quick_bench_writes_every_figure(tmp_path: Path, capsys: pytest.CaptureF
     assert "nba_predictions__points_model" in season["steps_s"]
     assert results["day_in_memory_wall_s"] > 0 and results["day_cpu_s"] > 0
     assert 0 < results["landing_to_precompute"]["speedup"]
+    # The operator's path through a real daemon: the range as one backfill run, nothing
+    # re-done by the landing sensor or automation (issue 15).
+    daemon = results["daemon"]
+    assert daemon["status"].startswith("COMPLETED"), daemon
+    assert daemon["runs"] == {"backfill": 1, "sensor": 0, "automation": 0, "other": 0}
 
     fs = results["feature_store"]
     assert fs["players"] > fs["naive_players"] == 10
