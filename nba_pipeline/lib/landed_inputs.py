@@ -43,16 +43,22 @@ def _rank(fetch: Fetch) -> tuple[bool, str]:
     return fetch.partial is None, fetch.fetched_at
 
 
-def inputs_digest(store: LandingStore, fetch: Fetch | None) -> str:
-    """key@version of every file of the fetch, hashed ("" when nothing landed)."""
-    if fetch is None:
-        return ""
+def file_identities(store: LandingStore, keys: Sequence[str]) -> list[str]:
+    """key@version of each file (key@gone for one deleted since it was listed)."""
     identities = []
-    for key in fetch.keys:
+    for key in keys:
         try:
             identities.append(f"{key}@{store.key_version(key)}")
         except (FileNotFoundError, LookupError, ValueError):
             identities.append(f"{key}@gone")
+    return identities
+
+
+def inputs_digest(store: LandingStore, fetch: Fetch | None) -> str:
+    """key@version of every file of the fetch, hashed ("" when nothing landed)."""
+    if fetch is None:
+        return ""
+    identities = file_identities(store, fetch.keys)
     return hashlib.sha256("\n".join(sorted(identities)).encode()).hexdigest()[:16]
 
 

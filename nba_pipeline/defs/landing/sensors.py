@@ -42,7 +42,7 @@ from dagster import (
 from nba_pipeline import tables
 from nba_pipeline.constants import TRIGGER_TAG
 from nba_pipeline.ingest.endpoints import ENDPOINTS, endpoints_for, sources
-from nba_pipeline.lib.landed_inputs import chosen_fetches, inputs_digest
+from nba_pipeline.lib.landed_inputs import chosen_fetches, file_identities, inputs_digest
 from nba_pipeline.partitions import GAME_DATE_TIMEZONE, daily_partitions
 from nba_pipeline.storage.landing import LandedKey, LandingStore
 
@@ -227,23 +227,13 @@ def plan_landing_runs(store: LandingStore, cursor: SensorCursor, *,
     return plan
 
 
-def _identities(store: LandingStore, keys: list[str]) -> list[str]:
-    identities = []
-    for key in keys:
-        try:
-            identities.append(f"{key}@{store.key_version(key)}")
-        except (FileNotFoundError, LookupError, ValueError):
-            identities.append(f"{key}@gone")
-    return identities
-
-
 def _fingerprint(store: LandingStore, source: str, endpoint: str, game_date: date,
                  now: datetime | None = None) -> tuple[str, dict[str, str]]:
     """Digest of key@version of the fetch the raw asset would parse ('' if none), and the
     entries of the date it skipped (never raised: one bad entry must not stop every tick)."""
     selection = store.select_fetches(source, endpoint, [game_date], now)
     chosen = selection.chosen.get(game_date)
-    identities = _identities(store, list(chosen.keys) if chosen else [])
+    identities = file_identities(store, list(chosen.keys) if chosen else [])
     skipped = {k: v for k, v in selection.skipped.items()
                if k.startswith(f"{source}/{endpoint}/{game_date.isoformat()}/")}
     if not identities:
@@ -296,7 +286,8 @@ def _inputs(store: LandingStore, game_date: date, assets: list[AssetKey],
     identities = []
     for (source, endpoint), raw_asset in RAW_TABLE_BY_ENDPOINT.items():
         if raw_asset in assets:
-            identities += _identities(store, store.latest_fetch(source, endpoint, game_date, now))
+            keys = store.latest_fetch(source, endpoint, game_date, now)
+            identities += file_identities(store, keys)
     return identities
 
 
