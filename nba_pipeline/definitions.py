@@ -26,7 +26,7 @@ from dagster import (
     in_process_executor,
 )
 
-# We use single-run backfill policies, blocking checks and time-window mappings on purpose
+# We use single-run backfill policies and blocking checks on purpose
 # (see README); their beta/preview warnings would otherwise drown every log line. Set before the
 # defs/ modules below are imported, so their decorators' warnings are filtered too. (The tests
 # filter them in pyproject.toml; the CLI builds definitions through this module.)

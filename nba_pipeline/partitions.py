@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from dagster import DailyPartitionsDefinition, TimeWindowPartitionMapping
+from dagster import DailyPartitionsDefinition
 
 from nba_pipeline.constants import EASTERN, GAME_DATE_START, GAME_DATE_TIMEZONE
 
@@ -12,20 +12,6 @@ from nba_pipeline.constants import EASTERN, GAME_DATE_START, GAME_DATE_TIMEZONE
 daily_partitions = DailyPartitionsDefinition(
     start_date=GAME_DATE_START, timezone=GAME_DATE_TIMEZONE, end_offset=1
 )
-
-
-def history(days: int) -> TimeWindowPartitionMapping:
-    """Upstream partitions of the `days` days strictly before each game date (no same-day data)."""
-    return TimeWindowPartitionMapping(
-        start_offset=-days, end_offset=-1, allow_nonexistent_upstream_partitions=True
-    )
-
-
-def history_through(days: int) -> TimeWindowPartitionMapping:
-    """The `days` days before each game date plus the date itself."""
-    return TimeWindowPartitionMapping(
-        start_offset=-days, end_offset=0, allow_nonexistent_upstream_partitions=True
-    )
 
 
 def dates_between(start: date, end: date) -> list[date]:

@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from dagster import AssetKey, AssetSelection, DagsterInstance, Definitions
-from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
 from dagster._core.execution.backfill import PartitionBackfill
 
 from nba_pipeline.commands.instance import checked_range, local_instance
@@ -67,26 +66,24 @@ def resolve_selection(defs: Definitions, select: Sequence[str] | None) -> list[A
 
 def submit_backfill(defs: Definitions, instance: DagsterInstance, start: date, end: date,
                     keys: Sequence[AssetKey]) -> str:
-    """Create a Dagster asset backfill for the daemon targeting exactly these dates of `keys`.
+    """Create a Dagster asset backfill for the daemon: the request the UI's "Materialize ->
+    date range" sends (`PartitionBackfill.from_asset_partitions`), so both paths are one.
 
-    Not `PartitionBackfill.from_asset_partitions` (what the UI's "Materialize -> date range"
-    sends): it targets the dates on the selection's roots only and derives every other asset's
-    dates through the partition mappings, and our history inputs map one day to the next 30 to
-    1,102 days, so four requested days became features, models and predictions through today
-    (16 runs, 537 s, on 2024-03-07..10; docs/automation.md "Backfills"). Here every asset gets
-    the requested dates and nothing else; single-run policy = one run per range.
-    The range was checked by `run` (`checked_range`) before anything was built.
+    Dagster puts the dates on the selection's roots and walks the graph through the partition
+    mappings; every dependency is same-date (history windows are read by the IO manager,
+    storage/history_window.py), so every selected asset gets exactly these dates, and the
+    single-run policy puts the selection in one run. (With the history declared as window
+    mappings, four requested days became features, models and predictions through today: 16
+    runs, 537 s; docs/automation.md "Backfills".) The range was checked by `run`
+    (`checked_range`) before anything was built.
     """
     partitions = [d.isoformat() for d in dates_between(start, end + timedelta(days=1))]
-    graph = defs.resolve_asset_graph()
-    target = AssetGraphSubset(partitions_subsets_by_asset_key={
-        key: graph.get(key).partitions_def.subset_with_partition_keys(partitions)
-        for key in keys})
     backfill_id = uuid.uuid4().hex[:8]
-    backfill = PartitionBackfill.from_asset_graph_subset(
-        backfill_id=backfill_id, backfill_timestamp=time.time(),
+    backfill = PartitionBackfill.from_asset_partitions(
+        backfill_id=backfill_id, asset_graph=defs.resolve_asset_graph(),
+        partition_names=partitions, asset_selection=list(keys), backfill_timestamp=time.time(),
         tags={TRIGGER_TAG: "cli_backfill"}, dynamic_partitions_store=instance,
-        asset_graph_subset=target, title=f"nba-pipeline backfill {start}..{end}",
+        all_partitions=False, title=f"nba-pipeline backfill {start}..{end}",
         description=f"{len(keys)} asset(s), {len(partitions)} game date(s)", run_config=None)
     instance.add_backfill(backfill)
     return backfill_id

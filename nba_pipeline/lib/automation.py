@@ -18,10 +18,13 @@ Why not plain `AutomationCondition.eager()`:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+from typing import Any
 
 from dagster import (
     AssetKey,
+    AssetSelection,
     AssetSpec,
     AutomationCondition,
     AutomationContext,
@@ -30,6 +33,7 @@ from dagster import (
 from dagster._core.asset_graph_view.entity_subset import EntitySubset
 
 from nba_pipeline import tables
+from nba_pipeline.lib.warehouse_asset import HISTORY_INPUTS
 from nba_pipeline.partitions import GAME_DATE_TIMEZONE
 
 # Predictions are refreshed at 17:00 ET (after the pre-tip lines refresh, before the earliest
@@ -71,9 +75,10 @@ class SameDayCondition(AutomationCondition[AssetKey]):
 class SameDayInputsMissing(SameDayCondition):
     """True for a game date whose own partition of any of `keys` is missing.
 
-    Unlike `any_deps_missing()`, this ignores the partition mappings (history windows) and only
-    looks at the same date; a partition requested on this same tick does not count as missing,
-    so a whole chain (context -> features -> model -> predictions) can go in one run.
+    Unlike `any_deps_missing()`, this ignores the history inputs (read over earlier dates) and
+    only looks at the same date's `keys`; a partition requested on this same tick does not
+    count as missing, so a whole chain (context -> features -> model -> predictions) can go in
+    one run.
     """
 
     label = "same_day_inputs_missing"
@@ -141,6 +146,55 @@ class SameDayInputsUpdated(SameDayCondition):
             context, context.candidate_subset.compute_intersection_with_partition_keys(dates))
 
 
+class EarlierInputsUpdated(SameDayCondition):
+    """True for the dates after one whose partition of any of `keys` (history inputs, read over
+    the days before each date) updated since the previous tick or is requested on this one.
+
+    History dependencies are declared on the same date (storage/history_window.py), so Dagster's
+    `any_deps_updated()` sees only that date. `cascade_days=None` (point-in-time inputs, read
+    strictly before the date): only the NEXT game date. D's box scores landing after D's games
+    change D+1's features, not D's; a late correction to an old date reaches today's
+    predictions when today is rebuilt, and past predictions stay what was known before their
+    games. `cascade_days=N` (facts read through the date, e.g. 30 days of box scores for rest
+    days): every date up to N calendar days later, as a window mapping would.
+    """
+
+    label = "earlier_inputs_updated"
+    template = "An earlier game date's partition of {names} updated"
+
+    def __init__(self, keys: Sequence[AssetKey], cascade_days: int | None = None) -> None:
+        super().__init__(keys)
+        self._cascade_days = cascade_days
+
+    def _dates_after(self, partitions_def: Any, updated: set[str]) -> set[str]:
+        if self._cascade_days is None:
+            nexts = {partitions_def.get_next_partition_key(d) for d in updated}
+            return {d for d in nexts if d is not None}
+        out: set[str] = set()
+        for key in updated:
+            first = date.fromisoformat(key)
+            out |= {(first + timedelta(days=n)).isoformat()
+                    for n in range(1, self._cascade_days + 1)}
+        return out
+
+    async def evaluate(self, context: AutomationContext) -> AutomationResult:  # type: ignore[override]
+        previous = context.previous_temporal_context
+        view = context.asset_graph_view
+        updated_dates: set[str] = set()
+        for key in self._keys:
+            if previous is not None:
+                updated = await view.compute_updated_since_temporal_context_subset(
+                    key=key, temporal_context=previous)
+                updated_dates |= set(updated.expensively_compute_partition_keys())
+            requested = context.request_subsets_by_key.get(key)
+            if requested is not None:
+                updated_dates |= set(requested.expensively_compute_partition_keys())
+        partitions_def = context.asset_graph.get(context.key).partitions_def
+        dates = self._dates_after(partitions_def, updated_dates) if updated_dates else set()
+        return AutomationResult(
+            context, context.candidate_subset.compute_intersection_with_partition_keys(dates))
+
+
 def no_blocking_check_failed() -> AutomationCondition:
     """No blocking check of any input failed on its latest run (or it is re-run this tick).
 
@@ -154,12 +208,27 @@ def no_blocking_check_failed() -> AutomationCondition:
     ).with_label("no blocking check of an input failed")
 
 
-def reactive(same_day_inputs: Sequence[AssetKey],
-             follows: Sequence[AssetKey] = ()) -> AutomationCondition:
+def reactive(same_day_inputs: Sequence[AssetKey], follows: Sequence[AssetKey] = (),
+             history: Mapping[AssetKey, int | None] | None = None) -> AutomationCondition:
     """Materialize a date when any input partition updates (any date, not only the latest),
-    when the date's partition first appears, or when a same-day asset it `follows` updates;
-    and only once that date's own inputs exist."""
-    trigger = AutomationCondition.newly_missing() | AutomationCondition.any_deps_updated()
+    when the date's partition first appears, when a same-day asset it `follows` updates, or
+    when an earlier date of a `history` input updates (`EarlierInputsUpdated`); and only once
+    that date's own inputs exist.
+
+    `history`: {input: None} for inputs read strictly before the date (their same-date
+    partition is not an input at all), {input: days} for those read through it.
+    """
+    history = history or {}
+    before_date = [k for k, days in history.items() if days is None]
+    deps_updated = AutomationCondition.any_deps_updated()
+    if before_date:
+        deps_updated = deps_updated.ignore(AssetSelection.assets(*before_date))
+    trigger = AutomationCondition.newly_missing() | deps_updated
+    if before_date:
+        trigger = trigger | EarlierInputsUpdated(before_date)
+    for days in sorted({d for d in history.values() if d is not None}):
+        trigger = trigger | EarlierInputsUpdated(
+            [k for k, d in history.items() if d == days], cascade_days=days)
     if follows:
         trigger = trigger | SameDayInputsUpdated(follows)
     return (
@@ -185,20 +254,33 @@ def pre_tip(same_day_inputs: Sequence[AssetKey], cron: str = PRE_TIP_CRON) -> Au
     ).with_label(f"pre-tip refresh ({cron} {GAME_DATE_TIMEZONE})")
 
 
-def condition_for(key: AssetKey) -> AutomationCondition | None:
-    """The condition for one asset; None for landing (schedules) and raw (landing sensor)."""
+def condition_for(key: AssetKey, history: Mapping[AssetKey, int | None] | None = None
+                  ) -> AutomationCondition | None:
+    """The condition for one asset; None for landing (schedules) and raw (landing sensor).
+
+    `history`: its history inputs, as `reactive` takes them.
+    """
     inputs = SAME_DAY_INPUTS.get(key)
     if inputs is None:
         return None
     entry = tables.table(key.to_user_string())
     if entry.pre_tip_refresh:
-        return (reactive(inputs) | pre_tip(inputs)).with_label(entry.table)
-    return reactive(inputs, follows=tuple(_key(n) for n in entry.follows))
+        return (reactive(inputs, history=history) | pre_tip(inputs)).with_label(entry.table)
+    return reactive(inputs, follows=tuple(_key(n) for n in entry.follows), history=history)
+
+
+def history_windows(spec: AssetSpec) -> dict[AssetKey, int | None]:
+    """The spec's history inputs (lib/warehouse_asset.py `history`): None for one read strictly
+    before the date, its window in days for one read through the date."""
+    declared = spec.metadata.get(HISTORY_INPUTS)
+    windows = getattr(declared, "data", declared) or {}
+    return {AssetKey.from_user_string(name): window["days"] if window.get("through_game_date")
+            else None for name, window in sorted(windows.items())}
 
 
 def with_automation(spec: AssetSpec) -> AssetSpec:
     """`spec` with the policy's condition set, if the policy covers it (definitions.py)."""
-    condition = condition_for(spec.key)
+    condition = condition_for(spec.key, history_windows(spec))
     return spec if condition is None else spec.replace_attributes(automation_condition=condition)
 
 

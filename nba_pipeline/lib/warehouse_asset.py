@@ -10,6 +10,7 @@ from dagster import (
     AssetIn,
     AssetKey,
     BackfillPolicy,
+    MetadataValue,
     Output,
     asset,
 )
@@ -17,6 +18,7 @@ from dagster import (
 from nba_pipeline.lib.checks import Check, evaluate
 from nba_pipeline.lib.schema_check import SCHEMA_DIFF_ATTR, schema_check, with_schema_check
 from nba_pipeline.partitions import daily_partitions, dates_between
+from nba_pipeline.storage.history_window import HISTORY_DAYS, THROUGH_GAME_DATE
 from nba_pipeline.storage.schema import SchemaDriftError, conform, schema_diff, table_schema
 from nba_pipeline.tables import Table
 
@@ -24,6 +26,9 @@ OWNERS = ["team:nba-data"]
 # Every warehouse write claims a slot in this pool (dagster.yaml sets its size): 1 for DuckDB,
 # which allows a single writer process (#16248); larger for BigQuery.
 WAREHOUSE_POOL = "warehouse"
+# Asset metadata naming the history inputs and their windows (the UI shows it; automation reads
+# it to rebuild the next game date when an earlier one changes).
+HISTORY_INPUTS = "history_inputs"
 
 
 def table_key(table: Table) -> AssetKey:
@@ -34,9 +39,33 @@ def table_key(table: Table) -> AssetKey:
 def same_day(**inputs: Table) -> dict[str, AssetIn]:
     """Inputs read for the run's own game dates, by parameter name: `same_day(schedule=SCHEDULE)`.
 
-    History inputs (a window of earlier dates) are spelled out with their partition mapping.
+    History inputs (a window of earlier dates) are declared with `history`.
     """
     return {name: AssetIn(table_key(entry)) for name, entry in inputs.items()}
+
+
+def history(table: Table, days: int, *, through_game_date: bool = False) -> AssetIn:
+    """An input read over the `days` calendar days before each of the run's game dates (and
+    the date itself if `through_game_date`).
+
+    The dependency is the same date, so a range chosen in the UI stays that range; the IO
+    manager reads the window (storage/history_window.py says why) and automation rebuilds the
+    next game date when an earlier one changes (lib/automation.py).
+    """
+    return AssetIn(table_key(table), metadata={HISTORY_DAYS: days,
+                                               THROUGH_GAME_DATE: through_game_date})
+
+
+def history_inputs(ins: Mapping[str, AssetIn] | None) -> dict[str, dict[str, Any]]:
+    """{upstream key: {"days": n, "through_game_date": bool}} for the `history` inputs."""
+    out: dict[str, dict[str, Any]] = {}
+    for entry in (ins or {}).values():
+        metadata = entry.metadata or {}
+        if metadata.get(HISTORY_DAYS) and entry.key is not None:
+            out[entry.key.to_user_string()] = {
+                "days": int(metadata[HISTORY_DAYS]),
+                "through_game_date": bool(metadata.get(THROUGH_GAME_DATE))}
+    return out
 
 
 def warehouse_asset(
@@ -63,6 +92,8 @@ def warehouse_asset(
             "partition_expr": schema.partition_column or "game_date",
             "ddl": table.ddl_file,
             "clustering": ", ".join(schema.clustering),
+            **({HISTORY_INPUTS: MetadataValue.json(history_inputs(ins))}
+               if history_inputs(ins) else {}),
         },
         kinds={"pandas", "duckdb", "bigquery"},
         owners=OWNERS,

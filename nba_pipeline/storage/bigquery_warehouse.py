@@ -51,6 +51,7 @@ from google.api_core import exceptions as gexc
 from google.cloud import bigquery
 from pydantic import Field
 
+from nba_pipeline.storage.history_window import HistoryWindowDbIOManager
 from nba_pipeline.storage.schema import TableSchema, conform, table_schema
 
 STAGING_PREFIX = "_staging_"
@@ -312,7 +313,7 @@ class WarehouseBigQueryIOManager(BigQueryPandasIOManager):
         return [WarehouseBigQueryPandasTypeHandler()]
 
     def create_io_manager(self, context: Any) -> DbIOManager:
-        return DbIOManager(
+        return HistoryWindowDbIOManager(
             db_client=WarehouseBigQueryClient(self.project, self.location,
                                               self.emulator_endpoint),
             io_manager_name="WarehouseBigQueryIOManager",

@@ -33,6 +33,7 @@ from dagster_duckdb import DuckDBIOManager
 from dagster_duckdb.io_manager import DuckDbClient, _get_cleanup_statement
 from dagster_duckdb_pandas import DuckDBPandasTypeHandler
 
+from nba_pipeline.storage.history_window import HistoryWindowDbIOManager
 from nba_pipeline.storage.schema import (
     TableSchema,
     conform,
@@ -182,7 +183,7 @@ class WarehouseDuckDBIOManager(DuckDBIOManager):
         return pd.DataFrame
 
     def create_io_manager(self, context: Any) -> DbIOManager:
-        return DbIOManager(
+        return HistoryWindowDbIOManager(
             db_client=WarehouseDuckDbClient(),
             database=self.database,
             schema=self.schema_,

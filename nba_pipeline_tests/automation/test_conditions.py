@@ -152,3 +152,28 @@ def test_failed_blocking_check_holds_downstream_until_it_passes(day: Day):
     day.materialize([(ak(BOXSCORES), "2024-03-06")], checks_pass=True)
     released = day.tick(datetime(2024, 3, 7, 3, 2, tzinfo=ET))
     assert released[PGS.user_string] == {"2024-03-06"}
+
+
+def test_box_scores_rebuild_the_next_dates_features_never_their_own(day: Day):
+    """History inputs are same-date dependencies read over earlier dates: D's box scores feed
+    D+1's features (what was known before D+1's games), and never rebuild D's own features,
+    predictions or models after D's games."""
+    day.tick(datetime(2024, 3, 7, 8, 0, tzinfo=ET))
+    day.materialize([(ak(SCHEDULE), "2024-03-06"), (ak(SCHEDULE), "2024-03-07"),
+                     (RAW_LINES, "2024-03-06"), (RAW_LINES, "2024-03-07")])
+    morning = day.tick(datetime(2024, 3, 7, 9, 0, tzinfo=ET))
+    assert morning[FEATURES.user_string] == {"2024-03-06", "2024-03-07"}
+    day.materialize(morning)
+    assert day.tick(datetime(2024, 3, 7, 9, 1, tzinfo=ET)) == {}
+    # 03-06's box scores arrive late (after 03-07's predictions were made).
+    day.materialize([(ak(BOXSCORES), "2024-03-06")])
+    rebuilt = day.tick(datetime(2024, 3, 7, 11, 0, tzinfo=ET))
+    # One tick, one run: the summaries of 03-06 and what they feed on 03-07.
+    assert rebuilt[PGS.user_string] == {"2024-03-06"}
+    for table in (CONTEXT, FEATURES, PREDICTIONS):
+        assert rebuilt[table.user_string] == {"2024-03-07"}, (table.name, rebuilt)
+    day.materialize(rebuilt)
+    after = day.tick(datetime(2024, 3, 7, 11, 2, tzinfo=ET))
+    assert all("2024-03-06" not in dates for key, dates in after.items()
+               if key in (FEATURES.user_string, POINTS_MODEL.user_string,
+                          PREDICTIONS.user_string)), after

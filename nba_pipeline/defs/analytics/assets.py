@@ -14,6 +14,7 @@ from nba_pipeline.defs.analytics.checks import (
 from nba_pipeline.domain import analytics
 from nba_pipeline.lib.warehouse_asset import (
     checked_output,
+    history,
     in_window,
     partition_window,
     same_day,
@@ -21,7 +22,6 @@ from nba_pipeline.lib.warehouse_asset import (
     table_key,
     warehouse_asset,
 )
-from nba_pipeline.partitions import history, history_through
 from nba_pipeline.tables import (
     BOXSCORES,
     CONTEXT,
@@ -44,8 +44,7 @@ PGS_WORKING = ("team_id", "matchup", "wl", "pf", "plus_minus", "source", "landin
 @warehouse_asset(
     PGS,
     ins={
-        "player_boxscores": AssetIn(table_key(BOXSCORES),
-                                    partition_mapping=history_through(REST_LOOKBACK_DAYS)),
+        "player_boxscores": history(BOXSCORES, REST_LOOKBACK_DAYS, through_game_date=True),
         "player_prop_lines": AssetIn(table_key(PROP_LINES)),
     },
     checks=PLAYER_GAME_SUMMARY_CHECKS,
@@ -82,7 +81,7 @@ def team_defense_game_summary(context: AssetExecutionContext,
     CONTEXT,
     ins={
         "schedule": AssetIn(table_key(SCHEDULE)),
-        "recent_games": AssetIn(table_key(PGS), partition_mapping=history(LINE_LOOKBACK_DAYS)),
+        "recent_games": history(PGS, LINE_LOOKBACK_DAYS),
         "player_prop_lines": AssetIn(table_key(PROP_LINES)),
     },
     checks=CONTEXT_CHECKS,

@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 
 import pandas as pd
-from dagster import AssetExecutionContext, AssetIn, MetadataValue
+from dagster import AssetExecutionContext, MetadataValue
 
 from nba_pipeline.defs.grading.checks import (
     ACCURACY_CHECKS,
@@ -12,14 +12,13 @@ from nba_pipeline.defs.grading.checks import (
 )
 from nba_pipeline.lib.warehouse_asset import (
     checked_output,
+    history,
     in_window,
     same_day,
     table_frame,
-    table_key,
     warehouse_asset,
 )
 from nba_pipeline.ml import systems
-from nba_pipeline.partitions import history_through
 from nba_pipeline.tables import ACCURACY, DAILY_PERFORMANCE, PGS, PREDICTIONS
 
 # Prediction columns `systems.grade` carries through; the accuracy table does not keep them.
@@ -42,8 +41,8 @@ def prediction_accuracy(context: AssetExecutionContext, player_prop_predictions:
 
 # The input reaches back DRIFT_LOOKBACK_DAYS so the drift check can compare against history.
 @warehouse_asset(DAILY_PERFORMANCE,
-                 ins={"prediction_accuracy": AssetIn(
-                     table_key(ACCURACY), partition_mapping=history_through(DRIFT_LOOKBACK_DAYS))},
+                 ins={"prediction_accuracy": history(ACCURACY, DRIFT_LOOKBACK_DAYS,
+                                                     through_game_date=True)},
                  checks=PERFORMANCE_CHECKS)
 def system_daily_performance(context: AssetExecutionContext,
                              prediction_accuracy: pd.DataFrame) -> Iterator:

@@ -11,11 +11,11 @@ from nba_pipeline.features.feature_store import FEATURE_VERSION, build_feature_r
 from nba_pipeline.features.feature_store import FEATURES as FEATURE_NAMES
 from nba_pipeline.lib.warehouse_asset import (
     checked_output,
+    history,
     table_frame,
     table_key,
     warehouse_asset,
 )
-from nba_pipeline.partitions import history
 from nba_pipeline.tables import CONTEXT, FEATURES, PGS, TEAM_DEFENSE, TEAM_OFFENSE
 
 # Exactly the windows the feature code counts games in (so a day and a range pass agree).
@@ -29,11 +29,9 @@ FEATURE_WORKING = ("tipoff_utc", "has_line", "line_books", "last_game_date")
     FEATURES,
     ins={
         "upcoming_player_game_context": AssetIn(table_key(CONTEXT)),
-        "player_history": AssetIn(table_key(PGS), partition_mapping=history(PLAYER_HISTORY_DAYS)),
-        "team_offense": AssetIn(table_key(TEAM_OFFENSE),
-                                partition_mapping=history(TEAM_HISTORY_DAYS)),
-        "team_defense": AssetIn(table_key(TEAM_DEFENSE),
-                                partition_mapping=history(TEAM_HISTORY_DAYS)),
+        "player_history": history(PGS, PLAYER_HISTORY_DAYS),
+        "team_offense": history(TEAM_OFFENSE, TEAM_HISTORY_DAYS),
+        "team_defense": history(TEAM_DEFENSE, TEAM_HISTORY_DAYS),
     },
     checks=FEATURE_STORE_CHECKS,
 )

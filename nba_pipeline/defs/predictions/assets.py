@@ -5,21 +5,20 @@ from collections.abc import Iterator
 
 import lightgbm as lgb
 import pandas as pd
-from dagster import AssetExecutionContext, AssetIn, Failure, MetadataValue, Output
+from dagster import AssetExecutionContext, Failure, MetadataValue, Output
 
 from nba_pipeline.defs.predictions.checks import GAP_CHECKS, PREDICTION_CHECKS
 from nba_pipeline.features.feature_store import FEATURE_VERSION
 from nba_pipeline.lib.warehouse_asset import (
     checked_output,
+    history,
     partition_dates,
     same_day,
     table_frame,
-    table_key,
     warehouse_asset,
 )
 from nba_pipeline.ml import coverage, systems
 from nba_pipeline.ml import model as points_model_lib
-from nba_pipeline.partitions import history
 from nba_pipeline.storage.landing import LandingStore
 from nba_pipeline.tables import (
     CONTEXT,
@@ -43,10 +42,8 @@ def _artifact_keys(version: str) -> tuple[str, str]:
 @warehouse_asset(
     POINTS_MODEL,
     ins={
-        "training_features": AssetIn(table_key(FEATURES),
-                                     partition_mapping=history(TRAINING_HISTORY_DAYS)),
-        "training_outcomes": AssetIn(table_key(PGS),
-                                     partition_mapping=history(TRAINING_HISTORY_DAYS)),
+        "training_features": history(FEATURES, TRAINING_HISTORY_DAYS),
+        "training_outcomes": history(PGS, TRAINING_HISTORY_DAYS),
     },
 )
 def points_model(context: AssetExecutionContext, landing_store: LandingStore,
