@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
+from nba_pipeline.partitions import game_days_between
+
 PASSED, WARNED, FAILED, NOT_RUN = "passed", "warned", "failed", "not run"
 # A first materialization within this long after its deadline is "late"; later ones are backfills
 # of history (loading last season today is not a missed deadline).
@@ -75,7 +77,8 @@ class AssetHealth:
 
 
 def dates(start: date, end: date) -> list[date]:
-    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    """The game days of [start, end]: the partitions health reports on (partitions.py)."""
+    return game_days_between(start, end)
 
 
 def summarize(facts: Iterable[AssetFacts], start: date, end: date) -> list[AssetHealth]:

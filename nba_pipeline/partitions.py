@@ -1,17 +1,83 @@
-"""The one partitions definition every daily asset, check, schedule and sensor shares."""
+"""The one partitions definition every daily asset, check, schedule and sensor shares.
+
+Partitions are game days: the days on which the NBA never plays are excluded (Dagster's
+`exclusions`), so the UI's partition bar, `health` and the freshness policies do not show them as
+"missing" forever. Excluded, from the league's calendar (checked against every kept game of
+2021-22..2024-25 in nba_pipeline_tests/test_partitions.py): July to September (the season ends
+by late June; preseason, which is not kept, starts in October), Christmas Eve, Thanksgiving
+(fourth Thursday of November) and the All-Star break's Friday to Tuesday (around the Sunday
+before the third Monday of February; 2025 resumed on the Wednesday). Days that cannot be known
+in advance (election day, playoff gaps, NBA Cup scheduling) stay partitions: the daily run
+materializes them empty. A file landed for an excluded day is reported by the landing sensor
+(rejected, with the reason) rather than parsed; if the league ever plays on one, remove the rule.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 from dagster import DailyPartitionsDefinition
+from dagster._core.definitions.partitions.context import partition_loading_context
 
 from nba_pipeline.constants import EASTERN, GAME_DATE_START, GAME_DATE_TIMEZONE
 
+OFF_SEASON_CRON = "0 0 * 7-9 *"  # every day of July, August and September
+CHRISTMAS_EVE_CRON = "0 0 24 12 *"
+# Dated exclusions are computed through this year (a definitions constant: extend it then).
+LAST_CALENDAR_YEAR = 2040
+
+
+def thanksgiving(year: int) -> date:
+    first = date(year, 11, 1)
+    return first + timedelta(days=(3 - first.weekday()) % 7 + 21)
+
+
+def all_star_break(year: int) -> list[date]:
+    """Friday to Tuesday around All-Star Sunday (the Sunday before Presidents' Day)."""
+    first = date(year, 2, 1)
+    presidents_day = first + timedelta(days=(0 - first.weekday()) % 7 + 14)
+    sunday = presidents_day - timedelta(days=1)
+    return [sunday + timedelta(days=k) for k in range(-2, 3)]
+
+
+def _dated_exclusions() -> Iterator[date]:
+    first_year = date.fromisoformat(GAME_DATE_START).year
+    for year in range(first_year, LAST_CALENDAR_YEAR + 1):
+        yield thanksgiving(year)
+        yield from all_star_break(year)
+
+
+NO_GAME_DAYS: tuple[date, ...] = tuple(sorted(_dated_exclusions()))
+
 # end_offset=1: today's partition exists (predictions are made before today's games).
 daily_partitions = DailyPartitionsDefinition(
-    start_date=GAME_DATE_START, timezone=GAME_DATE_TIMEZONE, end_offset=1
+    start_date=GAME_DATE_START, timezone=GAME_DATE_TIMEZONE, end_offset=1,
+    exclusions=[OFF_SEASON_CRON, CHRISTMAS_EVE_CRON,
+                *(datetime(d.year, d.month, d.day) for d in NO_GAME_DAYS)],
 )
+_NO_GAME_DAY_SET = frozenset(NO_GAME_DAYS)
+
+
+def is_game_day(day: date) -> bool:
+    """Whether `day` can have NBA games, i.e. is a partition (same rule as the exclusions)."""
+    return not (day.month in (7, 8, 9) or (day.month, day.day) == (12, 24)
+                or day in _NO_GAME_DAY_SET)
+
+
+def game_days_between(start: date, end: date) -> list[date]:
+    """The game days in [start, end] (both ends included): the partitions of that range."""
+    return [d for d in dates_between(start, end + timedelta(days=1)) if is_game_day(d)]
+
+
+def game_day_range(start: date, end: date) -> tuple[date, date]:
+    """[start, end] narrowed to its first and last game day: a range run's partition keys."""
+    days = game_days_between(start, end)
+    if not days:
+        raise InvalidRangeError(f"{start}..{end} holds no game day (July to September, "
+                                "Christmas Eve, Thanksgiving and the All-Star break are not "
+                                "partitions: nba_pipeline/partitions.py)")
+    return days[0], days[-1]
 
 
 def dates_between(start: date, end: date) -> list[date]:
@@ -24,8 +90,12 @@ class InvalidRangeError(ValueError):
 
 
 def last_partition_date(now: datetime | None = None) -> date:
-    """The newest partition that exists: today in US/Eastern (daily partitions, end_offset=1)."""
-    return (now or datetime.now(EASTERN)).astimezone(EASTERN).date()
+    """The newest partition that exists: today in US/Eastern (end_offset=1 adds the partition
+    after the last complete one), or on a day without games the next game day (on Christmas
+    Eve, the 25th; in July, the first of October). Dagster's own answer, so every view agrees."""
+    with partition_loading_context(effective_dt=now or datetime.now(EASTERN)):
+        key = daily_partitions.get_last_partition_key()
+    return date.fromisoformat(key) if key else date.fromisoformat(GAME_DATE_START)
 
 
 def validate_range(start: date, end: date, now: datetime | None = None) -> None:
@@ -35,7 +105,7 @@ def validate_range(start: date, end: date, now: datetime | None = None) -> None:
     succeeded too, and dates before the first ended in a Dagster CheckError traceback.
     """
     first = date.fromisoformat(GAME_DATE_START)
-    last = last_partition_date(now)
+    last = (now or datetime.now(EASTERN)).astimezone(EASTERN).date()
     if end < start:
         raise InvalidRangeError(f"the range ends ({end}) before it starts ({start})")
     if start < first:
@@ -44,3 +114,4 @@ def validate_range(start: date, end: date, now: datetime | None = None) -> None:
         raise InvalidRangeError(f"{end} is after the last game-date partition ({last}: "
                                 "partitions run through today, US/Eastern, and exist from "
                                 "the morning before tip-off)")
+    game_day_range(start, end)

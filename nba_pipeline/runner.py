@@ -34,6 +34,7 @@ from nba_pipeline.hygiene import (
     process_tags,
     wait_for_pools,
 )
+from nba_pipeline.partitions import game_day_range
 
 install_bounded_slot_wait()
 
@@ -84,6 +85,7 @@ def run_range(
         keys = list(selection.resolve(graph))
     else:
         keys = list(selection)
+    start, end = game_day_range(start, end)  # the keys must be partitions (partitions.py)
     tags = {ASSET_PARTITION_RANGE_START_TAG: start.isoformat(),
             ASSET_PARTITION_RANGE_END_TAG: end.isoformat()}
     run_id = str(uuid.uuid4())

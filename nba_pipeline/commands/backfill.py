@@ -17,7 +17,7 @@ import argparse
 import time
 import uuid
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 
 from dagster import AssetKey, AssetSelection, DagsterInstance, Definitions
 from dagster._core.execution.backfill import PartitionBackfill
@@ -25,7 +25,7 @@ from dagster._core.execution.backfill import PartitionBackfill
 from nba_pipeline.commands.instance import checked_range, local_instance
 from nba_pipeline.constants import TRIGGER_TAG
 from nba_pipeline.definitions import build_definitions
-from nba_pipeline.partitions import dates_between
+from nba_pipeline.partitions import game_days_between
 from nba_pipeline.runner import run_range
 
 
@@ -77,7 +77,7 @@ def submit_backfill(defs: Definitions, instance: DagsterInstance, start: date, e
     runs, 537 s; docs/automation.md "Backfills".) The range was checked by `run`
     (`checked_range`) before anything was built.
     """
-    partitions = [d.isoformat() for d in dates_between(start, end + timedelta(days=1))]
+    partitions = [d.isoformat() for d in game_days_between(start, end)]
     backfill_id = uuid.uuid4().hex[:8]
     backfill = PartitionBackfill.from_asset_partitions(
         backfill_id=backfill_id, asset_graph=defs.resolve_asset_graph(),

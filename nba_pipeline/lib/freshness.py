@@ -43,7 +43,8 @@ class Deadline:
 
     @property
     def cron(self) -> str:
-        return f"{self.at.minute} {self.at.hour} * * *"
+        # Game-day months only: July to September hold no partition to be late (partitions.py).
+        return f"{self.at.minute} {self.at.hour} * 1-6,10-12 *"
 
     def for_partition(self, game_date: date) -> datetime:
         return datetime.combine(game_date + timedelta(days=self.days_after), self.at, EASTERN)

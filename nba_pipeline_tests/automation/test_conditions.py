@@ -121,16 +121,16 @@ def test_a_game_day_cascades_in_order_with_the_pre_tip_cron(day: Day):
 
 def test_late_correction_of_an_older_date_cascades(day: Day):
     day.tick(datetime(2024, 3, 7, 3, 0, tzinfo=ET))
-    day.materialize([(ak(BOXSCORES), "2024-03-06"), (ak(BOXSCORES), "2024-02-20")])
+    day.materialize([(ak(BOXSCORES), "2024-03-06"), (ak(BOXSCORES), "2024-02-23")])
     first = day.tick(datetime(2024, 3, 7, 3, 1, tzinfo=ET))
     day.materialize(first)
     day.tick(datetime(2024, 3, 7, 3, 2, tzinfo=ET))
-    # A corrected box score for 02-20 lands two weeks late: plain eager() would ignore it (#24474).
-    day.materialize([(ak(BOXSCORES), "2024-02-20")])
+    # A corrected box score for 02-23 lands two weeks late: plain eager() would ignore it (#24474).
+    day.materialize([(ak(BOXSCORES), "2024-02-23")])
     late = day.tick(datetime(2024, 3, 7, 10, 0, tzinfo=ET))
-    # player_game_summary reads 30 days of box scores: 02-20 and every later date whose own box
+    # player_game_summary reads 30 days of box scores: 02-23 and every later date whose own box
     # scores exist (03-06) are rebuilt; dates without box scores are not requested.
-    assert late[PGS.user_string] == {"2024-02-20", "2024-03-06"}
+    assert late[PGS.user_string] == {"2024-02-23", "2024-03-06"}
     assert PREDICTIONS.user_string not in late  # no features for those dates exist in this instance
 
 

@@ -16,7 +16,7 @@ where `NBA_PIPELINE_SOURCE=live`; locally the replay source has nothing new to f
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from dagster import (
@@ -25,13 +25,14 @@ from dagster import (
     RunRequest,
     ScheduleDefinition,
     ScheduleEvaluationContext,
+    SkipReason,
     define_asset_job,
     schedule,
 )
 
 from nba_pipeline import tables
 from nba_pipeline.constants import TRIGGER_TAG
-from nba_pipeline.partitions import GAME_DATE_TIMEZONE, daily_partitions
+from nba_pipeline.partitions import GAME_DATE_TIMEZONE, daily_partitions, is_game_day
 
 LANDING_SCHEDULE = AssetKey(tables.LANDING_SCHEDULE.path)
 LANDING_BOXSCORES = AssetKey(tables.LANDING_BOXSCORES.path)
@@ -55,9 +56,12 @@ def scrape_schedule(name: str, job, cron: str, days_back: int,
 
     @schedule(name=name, job=job, cron_schedule=cron, execution_timezone=GAME_DATE_TIMEZONE,
               default_status=DefaultScheduleStatus.STOPPED, description=description)
-    def _schedule(context: ScheduleEvaluationContext) -> RunRequest:
-        return RunRequest(run_key=None, partition_key=tick_partition(context, days_back),
-                          tags={TRIGGER_TAG: name})
+    def _schedule(context: ScheduleEvaluationContext) -> RunRequest | SkipReason:
+        partition = tick_partition(context, days_back)
+        if not is_game_day(date.fromisoformat(partition)):
+            return SkipReason(f"{partition} is not a game day (no partition: "
+                              "nba_pipeline/partitions.py)")
+        return RunRequest(run_key=None, partition_key=partition, tags={TRIGGER_TAG: name})
 
     return _schedule
 

@@ -18,9 +18,8 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from dagster import (
     AssetKey,
@@ -43,7 +42,7 @@ from nba_pipeline import tables
 from nba_pipeline.constants import TRIGGER_TAG
 from nba_pipeline.ingest.endpoints import ENDPOINTS, endpoints_for, sources
 from nba_pipeline.lib.landed_inputs import chosen_fetches, file_identities, inputs_digest
-from nba_pipeline.partitions import GAME_DATE_TIMEZONE, daily_partitions
+from nba_pipeline.partitions import daily_partitions, is_game_day, last_partition_date
 from nba_pipeline.storage.landing import LandedKey, LandingStore
 
 # Payload prefixes only, one per source of the endpoint registry: model artifacts (models/) and
@@ -137,12 +136,6 @@ def run_key_for(game_date: date, assets: list[AssetKey], identities: list[str]) 
     return f"landing:{game_date.isoformat()}:{tables}:{digest}"
 
 
-def last_partition_date(now: datetime | None) -> date:
-    """Today in US/Eastern: with end_offset=1 the last partition is the one containing now."""
-    now_et = (now or datetime.now(timezone.utc)).astimezone(ZoneInfo(GAME_DATE_TIMEZONE))
-    return now_et.date() + timedelta(days=daily_partitions.end_offset - 1)
-
-
 def watched_dates(today: date, latest: date | None, lookback_days: int) -> list[date]:
     """Today and the days before it, plus the days around the latest landed game date.
 
@@ -153,7 +146,7 @@ def watched_dates(today: date, latest: date | None, lookback_days: int) -> list[
     dates = {today - timedelta(days=i) for i in range(lookback_days + 1)}
     if latest is not None:
         dates |= {latest + timedelta(days=i) for i in range(-lookback_days, LOOKAHEAD_DAYS + 1)}
-    return sorted(d for d in dates if first <= d <= today)
+    return sorted(d for d in dates if first <= d <= today and is_game_day(d))
 
 
 def plan_landing_runs(store: LandingStore, cursor: SensorCursor, *,
@@ -187,6 +180,10 @@ def plan_landing_runs(store: LandingStore, cursor: SensorCursor, *,
                 # Known endpoints are swept on their own prefix (below their own cursor).
                 if not known:
                     plan.ignored.append(key)
+                continue
+            if not is_game_day(landed.game_date):
+                plan.rejected[key] = (f"landed for {landed.game_date}, which is not a game day "
+                                      "(no partition: nba_pipeline/partitions.py)")
                 continue
             swept.append(landed)
             if landed.game_date <= today and (latest is None or landed.game_date > latest):
