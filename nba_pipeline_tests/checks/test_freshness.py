@@ -21,11 +21,11 @@ def _policies(defs) -> dict[str, object]:
 def test_policies_attached_once_in_definitions():
     policies = _policies(build_definitions("local"))
     assert {k: p.deadline_cron for k, p in policies.items()} == {
-        "nba_predictions/player_prop_predictions": "0 10 * * *",
-        "nba_publish/daily_predictions_json": "0 10 * * *",
-        "nba_raw/player_boxscores": "0 6 * * *",
-        "nba_predictions/prediction_accuracy": "0 9 * * *",
-        "nba_predictions/system_daily_performance": "0 9 * * *",
+        "nba_predictions/player_prop_predictions": "0 10 * 1-6,10-12 *",
+        "nba_publish/daily_predictions_json": "0 10 * 1-6,10-12 *",
+        "nba_raw/player_boxscores": "0 6 * 1-6,10-12 *",
+        "nba_predictions/prediction_accuracy": "0 9 * 1-6,10-12 *",
+        "nba_predictions/system_daily_performance": "0 9 * 1-6,10-12 *",
     }
     assert {p.timezone for p in policies.values()} == {"America/New_York"}
 
