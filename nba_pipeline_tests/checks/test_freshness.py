@@ -33,7 +33,8 @@ def test_policies_attached_once_in_definitions():
 def test_predictions_deadline_is_configurable(monkeypatch):
     monkeypatch.setenv(PREDICTIONS_DEADLINE_ENV, "11:30")
     policies = _policies(build_definitions("local"))
-    assert policies["nba_predictions/player_prop_predictions"].deadline_cron == "30 11 * * *"
+    predictions = policies["nba_predictions/player_prop_predictions"]
+    assert predictions.deadline_cron == "30 11 * 1-6,10-12 *"
     monkeypatch.setenv(PREDICTIONS_DEADLINE_ENV, "noon")
     with pytest.raises(ValueError, match="HH:MM"):
         predictions_deadline()

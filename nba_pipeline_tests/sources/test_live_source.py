@@ -204,13 +204,14 @@ def test_hanging_boxscores_fall_back_to_balldontlie(api: FakeApi, store, materia
 
 
 def test_empty_day_lands_and_parses_to_no_rows(api: FakeApi, store, materialize) -> None:
-    all_star_break = date(2025, 2, 14)
+    # Election day: no games, still a partition (not a day the NBA never plays).
+    election_day = date(2024, 11, 5)
     api.route(STATS_SCHEDULE, [Reply(500)])
     api.route(GAMELOG, [Reply(500)])
     api.route(ESPN, [ok(sample("nbac_game_ids_core/raw_20250214.json"))])
     api.route(BDL_BOX, [ok(sample("bdl_box_scores/raw_d62cc934.json"))])
     result, instance = materialize(
-        live_source(api.base_url), all_star_break, "landing/nba_schedule",
+        live_source(api.base_url), election_day, "landing/nba_schedule",
         "landing/nba_boxscores", "nba_raw/schedule", "nba_raw/player_boxscores")
     assert result.success, result.failure
     assert sorted(LandedKey.parse(k).endpoint for k in keys(store)) == ["box_scores",
