@@ -44,6 +44,8 @@ setup(
         "dagster-gcp-pandas==0.29.27",
         "dagster-duckdb==0.29.27",
         "dagster-duckdb-pandas==0.29.27",
+        # Production instance storage (deploy/dagster.prod.yaml, `init-home --postgres`).
+        "dagster-postgres==0.29.27",
         "duckdb>=1.1",
         "google-cloud-bigquery>=3.20",
         "google-cloud-storage>=2.14",
