@@ -32,7 +32,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -318,6 +319,53 @@ def stage_day(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@contextmanager
+def daemon_process(dagster_home: Path, env: dict[str, str] | None = None) -> Iterator[Any]:
+    """A real `dagster-daemon run` on `dagster_home` (the checkout's workspace.yaml), its output
+    in `dagster_home/daemon.log`; terminated (by its own pid) on exit. Shared with the tests of
+    the daemon path (nba_pipeline_tests/automation/test_postgres_instance.py)."""
+    env = {**os.environ, **(env or {}), "DAGSTER_HOME": str(dagster_home)}
+    with open(dagster_home / "daemon.log", "w") as log:
+        daemon = subprocess.Popen([str(Path(sys.executable).parent / "dagster-daemon"), "run",
+                                   "-w", str(CHECKOUT / "workspace.yaml")], cwd=CHECKOUT,
+                                  env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            yield daemon
+        finally:
+            daemon.terminate()
+            try:
+                daemon.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                daemon.kill()
+                daemon.wait(timeout=10)
+
+
+def wait_backfill(instance: Any, backfill_id: str, timeout_s: float) -> str:
+    """Poll the backfill until it leaves REQUESTED/CANCELING (or `timeout_s`); its status."""
+    started = time.perf_counter()
+    status = "REQUESTED"
+    while time.perf_counter() - started < timeout_s:
+        status = instance.get_backfill(backfill_id).status.value
+        if not status.startswith(("REQUESTED", "CANCELING")):
+            break
+        time.sleep(1)
+    return status
+
+
+def run_source(tags: dict[str, str]) -> str:
+    """Who launched a run: a backfill, the automation sensor, another sensor, or other."""
+    return ("backfill" if "dagster/backfill" in tags else
+            "automation" if tags.get("dagster/sensor_name") == "nba_automation"
+            else "sensor" if "dagster/sensor_name" in tags else "other")
+
+
+def runs_by_source(instance: Any) -> dict[str, int]:
+    runs: dict[str, int] = {"backfill": 0, "sensor": 0, "automation": 0, "other": 0}
+    for run in instance.get_runs():
+        runs[run_source(run.tags)] += 1
+    return runs
+
+
 def stage_daemon(spec: dict[str, Any]) -> dict[str, Any]:
     """The operator's path: a range submitted to a real `dagster-daemon` on an on-disk instance.
 
@@ -336,34 +384,13 @@ def stage_daemon(spec: dict[str, Any]) -> dict[str, Any]:
     defs = _defs(home)
     in_process = _timed_run(defs, _instance("memory"), start, end)
     prepare_home(daemon_home, declared_pools(defs))
-    env = {**os.environ, "DAGSTER_HOME": str(daemon_home)}
-    log = open(daemon_home / "daemon.log", "w")  # noqa: SIM115 (closed below)
-    daemon = subprocess.Popen([str(Path(sys.executable).parent / "dagster-daemon"), "run",
-                               "-w", str(CHECKOUT / "workspace.yaml")], cwd=CHECKOUT, env=env,
-                              stdout=log, stderr=subprocess.STDOUT)
-    try:
-        with DagsterInstance.from_config(str(daemon_home)) as instance:
-            keys = sorted(defs.resolve_asset_graph().get_all_asset_keys())
-            submitted = time.perf_counter()
-            backfill_id = submit_backfill(defs, instance, start, end, keys)
-            status = "REQUESTED"
-            while time.perf_counter() - submitted < spec["timeout_s"]:
-                status = instance.get_backfill(backfill_id).status.value
-                if not status.startswith(("REQUESTED", "CANCELING")):
-                    break
-                time.sleep(1)
-            wall = time.perf_counter() - submitted
-            runs: dict[str, int] = {"backfill": 0, "sensor": 0, "automation": 0, "other": 0}
-            for run in instance.get_runs():
-                tags = run.tags
-                source = ("backfill" if "dagster/backfill" in tags else
-                          "automation" if tags.get("dagster/sensor_name") == "nba_automation"
-                          else "sensor" if "dagster/sensor_name" in tags else "other")
-                runs[source] += 1
-    finally:
-        daemon.terminate()
-        daemon.wait(timeout=60)
-        log.close()
+    with daemon_process(daemon_home), DagsterInstance.from_config(str(daemon_home)) as instance:
+        keys = sorted(defs.resolve_asset_graph().get_all_asset_keys())
+        submitted = time.perf_counter()
+        backfill_id = submit_backfill(defs, instance, start, end, keys)
+        status = wait_backfill(instance, backfill_id, spec["timeout_s"])
+        wall = time.perf_counter() - submitted
+        runs = runs_by_source(instance)
     return {"range": f"{start}..{end}", "status": status, "daemon_wall_s": round(wall, 2),
             "in_process_wall_s": round(in_process["wall_s"], 2), "runs": runs}
 
