@@ -68,12 +68,16 @@ class Cluster:
                            env=env, capture_output=True, text=True, check=True)
 
 
-def bin_dir() -> Path:
-    """Where initdb and pg_ctl are: on PATH, else Debian's /usr/lib/postgresql/<v>/bin."""
+DEBIAN_BIN_DIRS = "/usr/lib/postgresql/*/bin"
+
+
+def bin_dir(debian_dirs: str = DEBIAN_BIN_DIRS) -> Path:
+    """Where initdb and pg_ctl are: on PATH, else Debian's /usr/lib/postgresql/<v>/bin (the
+    package does not put the server binaries on PATH)."""
     found = shutil.which("initdb")
     if found and shutil.which("pg_ctl"):
         return Path(os.path.realpath(found)).parent
-    for candidate in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
+    for candidate in sorted(glob.glob(debian_dirs), reverse=True):
         if (Path(candidate) / "initdb").is_file() and (Path(candidate) / "pg_ctl").is_file():
             return Path(candidate)
     raise PostgresMissingError(INSTALL_HINT)

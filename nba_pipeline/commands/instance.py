@@ -84,6 +84,24 @@ def _write_instance_yaml(home: Path, kind: str | None) -> None:
         shutil.copy(paths.instance_template(), target)
 
 
+def _ensure_pool(instance: DagsterInstance, pool: str) -> None:
+    """Create `pool` at the configured default limit, or move it there if the default changed.
+
+    Only a missing pool or a changed default is written: Dagster's re-initialisation of an
+    existing pool retries its failed INSERT inside the same transaction, which Postgres has
+    aborted by then (`InFailedSqlTransaction`), so a changed default is applied by dropping the
+    pool (its limit and slots) and creating it again: change a limit while no run holds a slot.
+    """
+    storage = instance.event_log_storage
+    if pool in storage.get_concurrency_keys():
+        info = storage.get_concurrency_info(pool)
+        default = instance.global_op_concurrency_default_limit
+        if not info.using_default_limit or info.limit == default:
+            return
+        storage.delete_concurrency_limit(pool)
+    storage.initialize_concurrency_limit_to_default(pool)
+
+
 def prepare_home(home: Path, pools: Iterable[str], *, reap: bool = False,
                  kind: str | None = None) -> list[str]:
     """Create the home's dagster.yaml, storage and pool limits, once, under a file lock.
@@ -107,7 +125,7 @@ def prepare_home(home: Path, pools: Iterable[str], *, reap: bool = False,
         _write_instance_yaml(home, kind or instance_kind())
         with DagsterInstance.from_config(str(home)) as instance:
             for pool in sorted(pools):
-                instance.event_log_storage.initialize_concurrency_limit_to_default(pool)
+                _ensure_pool(instance, pool)
             return reap_dead_runs(instance) if reap else []
 
 
