@@ -418,10 +418,11 @@ def stage_instances(spec: dict[str, Any]) -> dict[str, Any]:
     home, day = Path(spec["home"]), _d(spec["day"])
     defs = _defs(home)
     pools = declared_pools(defs)
-    work = Path(tempfile.mkdtemp(prefix="nba_bench_pg_"))  # reachable by the server user
+    work = Path(tempfile.mkdtemp(prefix="nba_bench_instances_"))
+    cluster_root = Path(tempfile.mkdtemp(prefix="nba_bench_pg_"))  # reachable by the server
     saved = {name: os.environ.get(name) for name in PG_ENV}
     measured: dict[str, dict[str, Any]] = {}
-    cluster = local_postgres.start(work / "cluster")
+    cluster = local_postgres.start(cluster_root)
     try:
         cluster.create_database("bench")
         os.environ.update(cluster.env("bench"))
@@ -444,6 +445,7 @@ def stage_instances(spec: dict[str, Any]) -> dict[str, Any]:
             else:
                 os.environ[name] = value
         shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(cluster_root, ignore_errors=True)
     return {"day": day.isoformat(), "repeats": spec["repeats"], **{
         f"{kind}_{k}": v for kind, m in measured.items() for k, v in m.items()},
         "postgres_vs_sqlite": round(measured["postgres"]["wall_s"]

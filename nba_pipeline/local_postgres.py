@@ -115,6 +115,19 @@ def _own(path: Path) -> None:
         os.chown(path, user.pw_uid, user.pw_gid)
 
 
+def _check_reachable(root: Path) -> None:
+    """As root, every folder above `root` must let the server user through (o+x)."""
+    user = _os_user()
+    if user is None:
+        return
+    for folder in root.resolve().parents:
+        info = folder.stat()
+        if info.st_uid != user.pw_uid and not info.st_mode & 0o001:
+            raise RuntimeError(f"PostgreSQL runs as {user.pw_name!r}, which cannot enter "
+                               f"{folder} (mode {oct(info.st_mode & 0o777)}): put the cluster "
+                               "in a folder it can reach (e.g. under tempfile.mkdtemp())")
+
+
 def _check(proc: subprocess.CompletedProcess, what: str, log: Path | None = None) -> None:
     if proc.returncode != 0:
         tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
@@ -130,6 +143,7 @@ def start(root: Path, port: int | None = None) -> Cluster:
     """
     bins = bin_dir()
     root.mkdir(parents=True, exist_ok=True)
+    _check_reachable(root)
     data, sockets, log = root / "data", root / "sockets", root / "server.log"
     password_file = root / "password"
     if not (data / "PG_VERSION").exists():
