@@ -14,6 +14,8 @@ child's peak RSS (`ru_maxrss`) belongs to that stage alone. Stages:
 - `day`: one game day end to end (cold, then warm repeats), the same asset graph run once per
   partition on a sample of days, and the feature store for one date: vectorized vs a naive
   per-player loop (one filtered DuckDB query per player).
+- `daemon`: a range submitted to a real `dagster-daemon`; `instances`: one game day in process
+  on an on-disk sqlite instance vs the Postgres one.
 
 Asset-code time is the sum of the run's STEP_SUCCESS durations (each step = load inputs from
 DuckDB, compute, write, evaluate checks); the rest of the run's wall time is Dagster overhead
@@ -717,7 +719,9 @@ METHOD = (
     "players, reading the warehouse: one query per input + one vectorized pass vs one "
     "filtered query per player + the same feature code per player (outputs compared). "
     "peak_rss_mb = ru_maxrss of the season child. Scaling = landing..precompute over 1, 2, 3 "
-    "seasons as one run into a fresh warehouse, then the feature store over every date."
+    "seasons as one run into a fresh warehouse, then the feature store over every date. "
+    "Instances = one game day in process on an on-disk sqlite instance vs the production "
+    "Postgres instance (throwaway loopback cluster), fastest of the repeats after a warm-up."
 )
 
 
