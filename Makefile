@@ -12,8 +12,8 @@ LOCK := requirements/lock.txt
 BQ_LOCK := requirements/bq-emulator.lock.txt
 DEMO_LOG := .nba_pipeline_data/demo.log
 
-.PHONY: install demo demo-quick test lint dev bench health clean emulators chromium lock \
-	wheel-check
+.PHONY: install demo demo-quick test lint dev dev-postgres bench health clean emulators chromium \
+	postgres lock wheel-check
 
 # A new venv (--clear) whenever the lock or the packaging changes, so nothing unlocked lingers:
 # the locked set with hashes, then the package itself with no dependency resolution at all.
@@ -51,6 +51,13 @@ chromium:
 	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
 
+# Debian's PostgreSQL server (initdb, pg_ctl) for the tests of the Postgres instance and
+# `make dev-postgres`; Debian keeps the binaries in /usr/lib/postgresql/<v>/bin, which
+# nba_pipeline/local_postgres.py also searches.
+postgres:
+	command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql)
+
 # Partitions and checks per asset for a date range, from the instance in DAGSTER_HOME:
 #   make health START=2024-03-04 END=2024-03-06   (docs/checks.md)
 health: install $(DAGSTER_HOME)/dagster.yaml
@@ -73,7 +80,7 @@ demo-quick: install $(DAGSTER_HOME)/dagster.yaml
 	mkdir -p $(dir $(DEMO_LOG))
 	$(BIN)/nba-pipeline demo --quick 2>&1 | tee $(DEMO_LOG)
 
-test: install emulators chromium
+test: install emulators chromium postgres
 	$(BIN)/ruff check nba_pipeline nba_pipeline_tests bench
 	$(BIN)/python -m pytest -q --cov=nba_pipeline --cov-report=term --cov-fail-under=80
 
@@ -88,10 +95,17 @@ lint: install
 dev: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
 
+# `dagster dev` on the production instance (deploy/dagster.prod.yaml without its Docker
+# launcher) with PostgreSQL storage: the server in DAGSTER_PG_HOST/PORT/USERNAME/PASSWORD/DB,
+# or, with none given, a cluster of our own in .nba_pipeline_data/postgres (docs/automation.md).
+PG_DAGSTER_HOME := $(CURDIR)/.dagster_home_postgres
+dev-postgres: install postgres
+	DAGSTER_HOME=$(PG_DAGSTER_HOME) $(BIN)/nba-pipeline dev-postgres -- -h 127.0.0.1 -p 3000
+
 # The benchmark harness lives in bench/ (outside the package), run from the checkout:
 #   make bench   or   make bench BENCH_ARGS="--quick"   (docs/performance.md)
-bench: install $(DAGSTER_HOME)/dagster.yaml
+bench: install postgres $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf .nba_pipeline_data .dagster_home .pytest_cache .coverage
+	rm -rf .nba_pipeline_data .dagster_home .dagster_home_postgres .pytest_cache .coverage

@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parent
 
 
 class build_py_with_shipped_files(build_py):  # noqa: N801 (setuptools command naming)
-    """Copy the top-level `sql/` DDL and `dagster.yaml` into the built package.
+    """Copy the top-level `sql/` DDL, `dagster.yaml` and `deploy/dagster.prod.yaml` into the
+    built package.
 
     The design keeps `sql/` at the repository's top level; a wheel still needs it, so the build
     puts a copy at `nba_pipeline/sql/` (found by `nba_pipeline.paths`).
@@ -27,6 +28,8 @@ class build_py_with_shipped_files(build_py):  # noqa: N801 (setuptools command n
         for ddl in sorted((ROOT / "sql").glob("*.sql")):
             shutil.copy(ddl, package / "sql" / ddl.name)
         shutil.copy(ROOT / "dagster.yaml", package / "dagster.yaml")
+        # `init-home --postgres` builds its instance from the production file.
+        shutil.copy(ROOT / "deploy" / "dagster.prod.yaml", package / "dagster.prod.yaml")
 
 
 setup(
@@ -44,6 +47,8 @@ setup(
         "dagster-gcp-pandas==0.29.27",
         "dagster-duckdb==0.29.27",
         "dagster-duckdb-pandas==0.29.27",
+        # Production instance storage (deploy/dagster.prod.yaml, `init-home --postgres`).
+        "dagster-postgres==0.29.27",
         "duckdb>=1.1",
         "google-cloud-bigquery>=3.20",
         "google-cloud-storage>=2.14",

@@ -14,6 +14,8 @@ child's peak RSS (`ru_maxrss`) belongs to that stage alone. Stages:
 - `day`: one game day end to end (cold, then warm repeats), the same asset graph run once per
   partition on a sample of days, and the feature store for one date: vectorized vs a naive
   per-player loop (one filtered DuckDB query per player).
+- `daemon`: a range submitted to a real `dagster-daemon`; `instances`: one game day in process
+  on an on-disk sqlite instance vs the Postgres one.
 
 Asset-code time is the sum of the run's STEP_SUCCESS durations (each step = load inputs from
 DuckDB, compute, write, evaluate checks); the rest of the run's wall time is Dagster overhead
@@ -32,7 +34,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -65,6 +68,9 @@ class Plan:
     feature_date: str
     naive_player_limit: int | None  # None: loop over every player of the date
     daemon_range: Range | None = None  # submitted to a real dagster-daemon (issue 15)
+    # one game day, in process, on an on-disk sqlite instance vs the Postgres one (issue 15)
+    instances_day: str | None = None
+    instances_repeats: int = 3
     one_process: bool = False  # quick plan: every stage in ONE child (RSS is then the whole)
     instance: str = "disk"  # "memory" (quick plan): no sqlite event log, faster, less realistic
 
@@ -82,6 +88,7 @@ FULL = Plan(
     feature_date="2024-03-06",
     naive_player_limit=None,
     daemon_range=("2024-03-04", "2024-03-19"),  # 14 game days of the season
+    instances_day="2024-03-06",
 )
 # Smoke-test size: a few weeks of history (enough labelled rows for one model), a 2-day
 # "season", one sample day each, ten players in the naive loop. Checks the harness, not speed.
@@ -97,6 +104,8 @@ QUICK = Plan(
     feature_date="2024-02-27",
     naive_player_limit=10,
     daemon_range=("2024-02-26", "2024-02-27"),
+    instances_day="2024-02-27",
+    instances_repeats=1,
     one_process=True,
     instance="memory",
 )
@@ -318,6 +327,53 @@ def stage_day(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@contextmanager
+def daemon_process(dagster_home: Path, env: dict[str, str] | None = None) -> Iterator[Any]:
+    """A real `dagster-daemon run` on `dagster_home` (the checkout's workspace.yaml), its output
+    in `dagster_home/daemon.log`; terminated (by its own pid) on exit. Shared with the tests of
+    the daemon path (nba_pipeline_tests/automation/test_postgres_instance.py)."""
+    env = {**os.environ, **(env or {}), "DAGSTER_HOME": str(dagster_home)}
+    with open(dagster_home / "daemon.log", "w") as log:
+        daemon = subprocess.Popen([str(Path(sys.executable).parent / "dagster-daemon"), "run",
+                                   "-w", str(CHECKOUT / "workspace.yaml")], cwd=CHECKOUT,
+                                  env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            yield daemon
+        finally:
+            daemon.terminate()
+            try:
+                daemon.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                daemon.kill()
+                daemon.wait(timeout=10)
+
+
+def wait_backfill(instance: Any, backfill_id: str, timeout_s: float) -> str:
+    """Poll the backfill until it leaves REQUESTED/CANCELING (or `timeout_s`); its status."""
+    started = time.perf_counter()
+    status = "REQUESTED"
+    while time.perf_counter() - started < timeout_s:
+        status = instance.get_backfill(backfill_id).status.value
+        if not status.startswith(("REQUESTED", "CANCELING")):
+            break
+        time.sleep(1)
+    return status
+
+
+def run_source(tags: dict[str, str]) -> str:
+    """Who launched a run: a backfill, the automation sensor, another sensor, or other."""
+    return ("backfill" if "dagster/backfill" in tags else
+            "automation" if tags.get("dagster/sensor_name") == "nba_automation"
+            else "sensor" if "dagster/sensor_name" in tags else "other")
+
+
+def runs_by_source(instance: Any) -> dict[str, int]:
+    runs: dict[str, int] = {"backfill": 0, "sensor": 0, "automation": 0, "other": 0}
+    for run in instance.get_runs():
+        runs[run_source(run.tags)] += 1
+    return runs
+
+
 def stage_daemon(spec: dict[str, Any]) -> dict[str, Any]:
     """The operator's path: a range submitted to a real `dagster-daemon` on an on-disk instance.
 
@@ -336,36 +392,66 @@ def stage_daemon(spec: dict[str, Any]) -> dict[str, Any]:
     defs = _defs(home)
     in_process = _timed_run(defs, _instance("memory"), start, end)
     prepare_home(daemon_home, declared_pools(defs))
-    env = {**os.environ, "DAGSTER_HOME": str(daemon_home)}
-    log = open(daemon_home / "daemon.log", "w")  # noqa: SIM115 (closed below)
-    daemon = subprocess.Popen([str(Path(sys.executable).parent / "dagster-daemon"), "run",
-                               "-w", str(CHECKOUT / "workspace.yaml")], cwd=CHECKOUT, env=env,
-                              stdout=log, stderr=subprocess.STDOUT)
-    try:
-        with DagsterInstance.from_config(str(daemon_home)) as instance:
-            keys = sorted(defs.resolve_asset_graph().get_all_asset_keys())
-            submitted = time.perf_counter()
-            backfill_id = submit_backfill(defs, instance, start, end, keys)
-            status = "REQUESTED"
-            while time.perf_counter() - submitted < spec["timeout_s"]:
-                status = instance.get_backfill(backfill_id).status.value
-                if not status.startswith(("REQUESTED", "CANCELING")):
-                    break
-                time.sleep(1)
-            wall = time.perf_counter() - submitted
-            runs: dict[str, int] = {"backfill": 0, "sensor": 0, "automation": 0, "other": 0}
-            for run in instance.get_runs():
-                tags = run.tags
-                source = ("backfill" if "dagster/backfill" in tags else
-                          "automation" if tags.get("dagster/sensor_name") == "nba_automation"
-                          else "sensor" if "dagster/sensor_name" in tags else "other")
-                runs[source] += 1
-    finally:
-        daemon.terminate()
-        daemon.wait(timeout=60)
-        log.close()
+    with daemon_process(daemon_home), DagsterInstance.from_config(str(daemon_home)) as instance:
+        keys = sorted(defs.resolve_asset_graph().get_all_asset_keys())
+        submitted = time.perf_counter()
+        backfill_id = submit_backfill(defs, instance, start, end, keys)
+        status = wait_backfill(instance, backfill_id, spec["timeout_s"])
+        wall = time.perf_counter() - submitted
+        runs = runs_by_source(instance)
     return {"range": f"{start}..{end}", "status": status, "daemon_wall_s": round(wall, 2),
             "in_process_wall_s": round(in_process["wall_s"], 2), "runs": runs}
+
+
+def stage_instances(spec: dict[str, Any]) -> dict[str, Any]:
+    """One game day, in process (no daemon), recorded by an on-disk sqlite instance and by the
+    production Postgres instance (`init-home --postgres` settings on a throwaway loopback
+    cluster): what moving the run and event storage to Postgres costs a run.
+
+    Each instance gets one untimed warm-up run (tables created, code paths warm), then
+    `repeats` timed runs of the same day; the fastest counts. The warehouse writes are the same
+    (the day's partitions replaced), so the difference is the instance's storage.
+    """
+    from dagster import DagsterInstance
+
+    from nba_pipeline import local_postgres
+    from nba_pipeline.commands.instance import PG_ENV, declared_pools, prepare_home
+
+    home, day = Path(spec["home"]), _d(spec["day"])
+    defs = _defs(home)
+    pools = declared_pools(defs)
+    work = Path(tempfile.mkdtemp(prefix="nba_bench_instances_"))
+    cluster_root = Path(tempfile.mkdtemp(prefix="nba_bench_pg_"))  # reachable by the server
+    saved = {name: os.environ.get(name) for name in PG_ENV}
+    measured: dict[str, dict[str, Any]] = {}
+    cluster = local_postgres.start(cluster_root)
+    try:
+        cluster.create_database("bench")
+        os.environ.update(cluster.env("bench"))
+        for kind in ("sqlite", "postgres"):
+            dagster_home = work / f"{kind}_home"
+            prepare_home(dagster_home, pools, kind=kind)
+            with DagsterInstance.from_config(str(dagster_home)) as instance:
+                _timed_run(defs, instance, day, day)
+                runs = [_timed_run(defs, instance, day, day) for _ in range(spec["repeats"])]
+            best = min(runs, key=lambda r: r["wall_s"])
+            measured[kind] = {"wall_s": round(best["wall_s"], 3),
+                              "steps_s": round(best["steps_s"], 3),
+                              "overhead_s": round(best["wall_s"] - best["steps_s"], 3),
+                              "events": best["events"]}
+    finally:
+        local_postgres.stop(cluster)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(cluster_root, ignore_errors=True)
+    return {"day": day.isoformat(), "repeats": spec["repeats"], **{
+        f"{kind}_{k}": v for kind, m in measured.items() for k, v in m.items()},
+        "postgres_vs_sqlite": round(measured["postgres"]["wall_s"]
+                                    / max(measured["sqlite"]["wall_s"], 1e-9), 2)}
 
 
 def stage_sequence(spec: dict[str, Any]) -> dict[str, Any]:
@@ -375,7 +461,7 @@ def stage_sequence(spec: dict[str, Any]) -> dict[str, Any]:
 
 STAGES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "backfill": stage_backfill, "season": stage_season, "day": stage_day,
-    "daemon": stage_daemon, "sequence": stage_sequence,
+    "daemon": stage_daemon, "instances": stage_instances, "sequence": stage_sequence,
 }
 
 
@@ -469,6 +555,10 @@ def run_bench(plan: Plan, log: Callable[[str], None], keep: Path | None = None
                                   "dagster_home": str(workdir / "daemon_home"),
                                   "timeout_s": 1800},
                        f"daemon: {first}..{last} submitted to dagster-daemon, vs in process"))
+    if plan.instances_day is not None:
+        stages.append(("instances", {"home": history_home, "day": plan.instances_day,
+                                     "repeats": plan.instances_repeats},
+                       f"instances: day {plan.instances_day} in process on sqlite vs Postgres"))
     try:
         if plan.one_process:
             log("all stages in one child process: " + "; ".join(m for _, _, m in stages))
@@ -486,7 +576,15 @@ def run_bench(plan: Plan, log: Callable[[str], None], keep: Path | None = None
             shutil.rmtree(workdir, ignore_errors=True)
     info["load_avg_1m_end"] = round(os.getloadavg()[0], 2)
     return summarize(plan, info, scaling, season, day, time.perf_counter() - started,
-                     rest[0] if rest else None)
+                     *_optional_stages(rest))
+
+
+def _optional_stages(rest: Sequence[dict[str, Any]]
+                     ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """(daemon, instances) outputs, each None when the plan has no such stage."""
+    daemon = next((r for r in rest if "daemon_wall_s" in r), None)
+    instances = next((r for r in rest if "postgres_vs_sqlite" in r), None)
+    return daemon, instances
 
 
 def scaling_rows(plan: Plan, outs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -514,12 +612,13 @@ def resummarize(plan: Plan, workdir: Path, total_s: float) -> dict[str, Any]:
     info = {**machine(), "load_avg_1m_start": None, "load_avg_1m_end": None}
     season, day, *rest = outs[len(plan.scaling):]
     return summarize(plan, info, scaling_rows(plan, outs), season, day, total_s,
-                     rest[0] if rest else None)
+                     *_optional_stages(rest))
 
 
 def summarize(plan: Plan, info: dict[str, Any], scaling: list[dict[str, Any]],
               season: dict[str, Any], day: dict[str, Any], total_s: float,
-              daemon: dict[str, Any] | None = None) -> dict[str, Any]:
+              daemon: dict[str, Any] | None = None,
+              instances: dict[str, Any] | None = None) -> dict[str, Any]:
     warm = day["warm"] or [day["cold"]]
     day_run = min(warm, key=lambda r: r["wall_s"])
     mem_run = min(day["in_memory"], key=lambda r: r["wall_s"])
@@ -599,6 +698,7 @@ def summarize(plan: Plan, info: dict[str, Any], scaling: list[dict[str, Any]],
         "daemon": None if daemon is None else {
             **daemon, "wall_vs_in_process": round(
                 daemon["daemon_wall_s"] / max(daemon["in_process_wall_s"], 1e-9), 2)},
+        "instances": instances,
         "method": METHOD,
     }
 
@@ -619,7 +719,9 @@ METHOD = (
     "players, reading the warehouse: one query per input + one vectorized pass vs one "
     "filtered query per player + the same feature code per player (outputs compared). "
     "peak_rss_mb = ru_maxrss of the season child. Scaling = landing..precompute over 1, 2, 3 "
-    "seasons as one run into a fresh warehouse, then the feature store over every date."
+    "seasons as one run into a fresh warehouse, then the feature store over every date. "
+    "Instances = one game day in process on an on-disk sqlite instance vs the production "
+    "Postgres instance (throwaway loopback cluster), fastest of the repeats after a warm-up."
 )
 
 
@@ -688,6 +790,12 @@ def table(results: dict[str, Any]) -> str:
                      f"in process {daemon['in_process_wall_s']:.1f} s (one run)",
                      f"{daemon['wall_vs_in_process']:.1f}x",
                      "runs <= 7, 0 sensor/automation, <= 2x"))
+    inst = r.get("instances")
+    if inst:
+        rows.append((f"one game day {inst['day']} in process, Postgres instance",
+                     f"{inst['postgres_wall_s']:.2f} s ({inst['postgres_events']} events)",
+                     f"on-disk sqlite instance {inst['sqlite_wall_s']:.2f} s",
+                     f"{inst['postgres_vs_sqlite']:.2f}x", ""))
     base = r["scaling"][0]
     for row in r["scaling"]:
         n = row["seasons"]

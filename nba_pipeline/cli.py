@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "model-report": "model_report",
     "apply-ddl": "apply_ddl",
     "init-home": "init_home",
+    "dev-postgres": "dev_postgres",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from zoneinfo import ZoneInfo
 
 # A game date is the US/Eastern calendar day of tip-off (partitions, schedules, parsers).
@@ -12,6 +13,10 @@ GAME_DATE_START = "2021-10-19"
 # Run tag naming what launched a run (a schedule's name, "landing_sensor", "automation",
 # "backfill"), read by the alerts, `health` and the benchmarks.
 TRIGGER_TAG = "nba_pipeline/trigger"
+# How often the landing and automation sensors tick (seconds). 30 in production; the daemon
+# tests lower it (NBA_PIPELINE_SENSOR_INTERVAL_SECONDS, read when the code location loads) so
+# a day through the real daemon does not spend most of its time waiting for ticks.
+SENSOR_INTERVAL_SECONDS = int(os.environ.get("NBA_PIPELINE_SENSOR_INTERVAL_SECONDS") or 30)
 # A player's box-score counts, as nba_raw.player_boxscores stores them.
 BOX_SCORE_STATS = ("points", "fgm", "fga", "fg3m", "fg3a", "ftm", "fta", "oreb", "dreb", "reb",
                    "ast", "stl", "blk", "tov", "pf")

@@ -16,6 +16,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 # What setup.py's build step copies into the wheel (see `build_py_with_shipped_files`).
 SHIPPED_SQL = PACKAGE_DIR / "sql"
 SHIPPED_INSTANCE_TEMPLATE = PACKAGE_DIR / "dagster.yaml"
+SHIPPED_PRODUCTION_INSTANCE = PACKAGE_DIR / "dagster.prod.yaml"
 
 
 def checkout_root() -> Path | None:
@@ -45,6 +46,18 @@ def instance_template() -> Path:
         raise FileNotFoundError(f"no dagster.yaml found: neither {SHIPPED_INSTANCE_TEMPLATE} "
                                 "nor a checkout's dagster.yaml")
     return root / "dagster.yaml"
+
+
+def production_instance() -> Path:
+    """`deploy/dagster.prod.yaml` (Postgres storage, run queue, pools): the checkout's or the
+    wheel's copy. `init-home --postgres` builds a local Postgres-backed home from it."""
+    if SHIPPED_PRODUCTION_INSTANCE.is_file():
+        return SHIPPED_PRODUCTION_INSTANCE
+    root = checkout_root()
+    if root is None:
+        raise FileNotFoundError(f"no dagster.prod.yaml found: neither "
+                                f"{SHIPPED_PRODUCTION_INSTANCE} nor a checkout's deploy/")
+    return root / "deploy" / "dagster.prod.yaml"
 
 
 def _run_root() -> Path:

@@ -17,8 +17,10 @@ import pytest
 from dagster import AssetSelection, DagsterInstance, Definitions
 
 from nba_pipeline.definitions import build_definitions
+from nba_pipeline.local_postgres import Cluster
 from nba_pipeline.profiles import local_resources
 from nba_pipeline.runner import run_range
+from nba_pipeline_tests.postgres import cluster_or_fail, new_database
 
 HISTORY_START = date(2024, 1, 22)
 HISTORY_END = date(2024, 3, 1)
@@ -69,3 +71,18 @@ def home(tmp_path: Path) -> Path:
 def instance() -> Iterator[DagsterInstance]:
     with DagsterInstance.ephemeral() as inst:
         yield inst
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Cluster]:
+    """One throwaway PostgreSQL server for the session (fails, never skips, if not installed)."""
+    yield from cluster_or_fail()
+
+
+@pytest.fixture
+def postgres_env(postgres_cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """A fresh database on the session's server, its DAGSTER_PG_* variables set for the test."""
+    env = new_database(postgres_cluster)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env

@@ -97,6 +97,7 @@ def test_checkout_paths_point_at_the_top_level_files():
     assert paths.checkout_root() == REPO
     assert paths.sql_dir() == REPO / "sql"
     assert paths.instance_template() == REPO / "dagster.yaml"
+    assert paths.production_instance() == REPO / "deploy" / "dagster.prod.yaml"
     assert paths.recorded_data_dir().is_dir()
 
 
@@ -117,4 +118,5 @@ def test_wheel_ships_ddl_and_instance_template(tmp_path):
     ddl = {f"nba_pipeline/sql/{p.name}" for p in (REPO / "sql").glob("*.sql")}
     assert ddl and ddl <= names
     assert "nba_pipeline/dagster.yaml" in names
+    assert "nba_pipeline/dagster.prod.yaml" in names
     assert not any(n.startswith(("nba_pipeline_tests/", "bench/")) for n in names)

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
+import yaml
 from dagster import DagsterInstance, Definitions
 
 from nba_pipeline import paths
@@ -22,7 +23,87 @@ def declared_pools(defs: Definitions) -> set[str]:
     return {pool for key in graph.get_all_asset_keys() for pool in graph.get(key).pools or ()}
 
 
-def prepare_home(home: Path, pools: Iterable[str], *, reap: bool = False) -> list[str]:
+INSTANCE_ENV = "NBA_PIPELINE_INSTANCE"
+# What the Postgres instance reads from the environment (deploy/dagster.prod.yaml); values are
+# secrets or deployment details, never written to a file or printed.
+PG_ENV = ("DAGSTER_PG_HOST", "DAGSTER_PG_PORT", "DAGSTER_PG_USERNAME", "DAGSTER_PG_PASSWORD",
+          "DAGSTER_PG_DB")
+# Production-only settings a local home leaves out: the Docker launcher needs a Docker daemon and
+# a user-code image; locally the default launcher starts each run as a subprocess.
+_CONTAINER_ONLY = ("run_launcher",)
+
+
+def instance_kind(postgres: bool = False) -> str | None:
+    """`postgres` when asked (flag or NBA_PIPELINE_INSTANCE), `sqlite` when that is asked,
+    None when nothing is (a new home is then sqlite, an existing one is used as it is)."""
+    kind = "postgres" if postgres else os.environ.get(INSTANCE_ENV, "").strip().lower()
+    if kind not in ("", "sqlite", "postgres"):
+        raise SystemExit(f"{INSTANCE_ENV}={kind!r}: expected 'sqlite' or 'postgres'")
+    return kind or None
+
+
+def home_storage(home: Path) -> str:
+    """`postgres` or `sqlite`: what the home's dagster.yaml stores its history in."""
+    config = yaml.safe_load((home / "dagster.yaml").read_text()) or {}
+    return "postgres" if "postgres" in (config.get("storage") or {}) else "sqlite"
+
+
+def postgres_instance_yaml() -> str:
+    """deploy/dagster.prod.yaml (Postgres storage from DAGSTER_PG_*, run queue, pools, run
+    monitoring, retries, retention) without its container launcher: the production settings,
+    runnable on one machine. The storage block keeps its `env:` references, so no secret lands
+    in the file."""
+    config = yaml.safe_load(paths.production_instance().read_text())
+    for key in _CONTAINER_ONLY:
+        config.pop(key, None)
+    header = ("# Written by `nba-pipeline init-home --postgres` from deploy/dagster.prod.yaml\n"
+              "# (its run_launcher left out: runs start as local subprocesses).\n"
+              f"# Storage settings come from the environment: {' '.join(PG_ENV)}.\n")
+    return header + yaml.safe_dump(config, sort_keys=False)
+
+
+def missing_postgres_env() -> list[str]:
+    return [name for name in PG_ENV if not os.environ.get(name)]
+
+
+def _write_instance_yaml(home: Path, kind: str | None) -> None:
+    target = home / "dagster.yaml"
+    if target.exists():
+        if kind is not None and home_storage(home) != kind:
+            raise SystemExit(f"{target} is a {home_storage(home)} instance, not {kind}; use "
+                             "another DAGSTER_HOME (or remove that file) to change the storage")
+        return
+    if kind == "postgres":
+        missing = missing_postgres_env()
+        if missing:
+            raise SystemExit(f"a Postgres instance needs {', '.join(missing)} in the "
+                             "environment (docs/automation.md, 'Production instance on "
+                             "PostgreSQL')")
+        target.write_text(postgres_instance_yaml())
+    else:
+        shutil.copy(paths.instance_template(), target)
+
+
+def _ensure_pool(instance: DagsterInstance, pool: str) -> None:
+    """Create `pool` at the configured default limit, or move it there if the default changed.
+
+    Only a missing pool or a changed default is written: Dagster's re-initialisation of an
+    existing pool retries its failed INSERT inside the same transaction, which Postgres has
+    aborted by then (`InFailedSqlTransaction`), so a changed default is applied by dropping the
+    pool (its limit and slots) and creating it again: change a limit while no run holds a slot.
+    """
+    storage = instance.event_log_storage
+    if pool in storage.get_concurrency_keys():
+        info = storage.get_concurrency_info(pool)
+        default = instance.global_op_concurrency_default_limit
+        if not info.using_default_limit or info.limit == default:
+            return
+        storage.delete_concurrency_limit(pool)
+    storage.initialize_concurrency_limit_to_default(pool)
+
+
+def prepare_home(home: Path, pools: Iterable[str], *, reap: bool = False,
+                 kind: str | None = None) -> list[str]:
     """Create the home's dagster.yaml, storage and pool limits, once, under a file lock.
 
     Two reasons, both races between processes that use a new home at the same moment (two CLIs,
@@ -35,13 +116,16 @@ def prepare_home(home: Path, pools: Iterable[str], *, reap: bool = False) -> lis
 
     With `reap`, runs whose process is gone are then marked failed and their slots freed
     (`hygiene.reap_dead_runs`), under the same lock; returns what was reaped.
+
+    `kind` (default: `instance_kind()`) picks the dagster.yaml a new home gets: the repo's
+    sqlite one, or the production Postgres one (`postgres_instance_yaml`); an existing home is
+    used as it is, and asking for the other kind stops with a message.
     """
     with home_lock(home):
-        if not (home / "dagster.yaml").exists():
-            shutil.copy(paths.instance_template(), home / "dagster.yaml")
+        _write_instance_yaml(home, kind or instance_kind())
         with DagsterInstance.from_config(str(home)) as instance:
             for pool in sorted(pools):
-                instance.event_log_storage.initialize_concurrency_limit_to_default(pool)
+                _ensure_pool(instance, pool)
             return reap_dead_runs(instance) if reap else []
 
 

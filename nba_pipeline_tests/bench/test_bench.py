@@ -44,6 +44,14 @@ def test_quick_bench_writes_every_figure(tmp_path: Path, capsys: pytest.CaptureF
     assert daemon["status"].startswith("COMPLETED"), daemon
     assert daemon["runs"] == {"backfill": 1, "sensor": 0, "automation": 0, "other": 0}
 
+    # The same day in process on the on-disk sqlite instance and on the Postgres instance
+    # (a throwaway cluster): both recorded the same run, the ratio is theirs.
+    inst = results["instances"]
+    assert inst["day"] == "2024-02-27" and inst["repeats"] == 1
+    assert inst["sqlite_wall_s"] > 0 and inst["postgres_wall_s"] > 0
+    assert inst["postgres_events"] == inst["sqlite_events"] > 0
+    assert inst["postgres_vs_sqlite"] == round(inst["postgres_wall_s"] / inst["sqlite_wall_s"], 2)
+
     fs = results["feature_store"]
     assert fs["players"] > fs["naive_players"] == 10
     assert fs["naive_queries"] == fs["naive_players"] + 3
@@ -64,7 +72,7 @@ def test_quick_bench_writes_every_figure(tmp_path: Path, capsys: pytest.CaptureF
 
     printed = capsys.readouterr().out
     for label in ("one game day", "asset code", "per game day", "feature store",
-                  "peak RSS", "scaling: 1 season"):
+                  "peak RSS", "scaling: 1 season", "Postgres instance"):
         assert label in printed, label
 
 

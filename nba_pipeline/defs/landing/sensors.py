@@ -39,7 +39,7 @@ from dagster import (
 )
 
 from nba_pipeline import tables
-from nba_pipeline.constants import TRIGGER_TAG
+from nba_pipeline.constants import SENSOR_INTERVAL_SECONDS, TRIGGER_TAG
 from nba_pipeline.ingest.endpoints import ENDPOINTS, endpoints_for, sources
 from nba_pipeline.lib.landed_inputs import chosen_fetches, file_identities, inputs_digest
 from nba_pipeline.partitions import daily_partitions, is_game_day, last_partition_date
@@ -305,7 +305,7 @@ def _rejection_events(rejected: dict[str, str]) -> list[AssetObservation]:
     name="landing_sensor",
     description="Requests the raw partition each newly landed or corrected payload belongs to.",
     target=AssetSelection.groups(RAW_GROUP),
-    minimum_interval_seconds=30,
+    minimum_interval_seconds=SENSOR_INTERVAL_SECONDS,
     default_status=DefaultSensorStatus.RUNNING,
 )
 def landing_sensor(context: SensorEvaluationContext, landing_store: LandingStore) -> SensorResult:
