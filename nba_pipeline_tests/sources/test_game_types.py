@@ -212,3 +212,16 @@ def test_dropped_types_are_counted_with_a_reason_in_the_schedules_metadata(
     assert meta["games"] == 0
     assert meta["game_types_dropped"] == {"003 All-Star": 3}
     assert "not NBA teams" in meta["game_types_dropped_reason"]["003 All-Star"]
+
+
+def test_a_cup_final_in_the_box_scores_but_not_the_schedule_fails() -> None:
+    """The other direction: box scores of a kept game the schedule lost fail, naming it."""
+    from nba_pipeline.defs.raw.checks import BOXSCORE_CHECKS
+
+    final = ns._player_rows(_cup_final(), CUP_FINAL_DAY)
+    box = parse_leaguegamelog(json.dumps(_gamelog("IST", final)).encode(), CUP_FINAL_DAY, "k")
+    schedule = parse_nba_schedule(sample(SCHEDULE_2024_25), CUP_FINAL_DAY, "k")
+    (check,) = [c for c in BOXSCORE_CHECKS if c.name == "boxscore_games_in_schedule"]
+    assert check.fn(box, {"schedule": schedule}).passed
+    out = check.fn(box, {"schedule": schedule[schedule["game_id"] != CUP_FINAL]})
+    assert not out.passed and out.metadata["game_ids"] == [CUP_FINAL]
