@@ -178,7 +178,8 @@ def read_span(home: Path, start: date, end: date) -> SpanTables:
         where, span = "game_date BETWEEN ? AND ?", [start, end]
         tables = SpanTables(
             predictions=con.execute(
-                "SELECT game_date, player_lookup, system_id, predicted_points, model_version "
+                "SELECT game_date, player_lookup, system_id, predicted_points, model_version, "
+                "cold_start "
                 f"FROM {PREDICTIONS} WHERE is_active AND {where}", span).df(),
             features=con.execute(
                 "SELECT game_date, player_lookup, points_line, pts_avg_season, pts_avg_last10 "
@@ -235,6 +236,8 @@ def read_report(home: Path, start: date, end: date, history_start: date | None =
     models, gains, sigma = read_models(home, keys)
     rows = evaluation.evaluation_rows(tables.predictions, tables.features, tables.outcomes)
     report = evaluation.summarize(rows, list(systems.SYSTEMS), sigma)
+    report["cold_start"] = evaluation.cold_start_breakdown(
+        tables.predictions, tables.features, tables.outcomes, list(systems.SYSTEMS))
     report.update({
         "span": {"start": start.isoformat(), "end": end.isoformat(),
                  "history_start": history_start.isoformat() if history_start else None,
@@ -245,6 +248,21 @@ def read_report(home: Path, start: date, end: date, history_start: date | None =
         "feature_importance": evaluation.mean_importances(gains),
     })
     return report
+
+
+def _cold_start_lines(breakdown: dict | None) -> list[str]:
+    """MAE without and with `cold_start` (rows with a line, an actual and every system)."""
+    if not breakdown:
+        return []
+    names = list(breakdown["without"]["mae"])
+    lines = ["", "MAE by cold_start (rows with a line, the actual and every system; averages "
+                 "not required):", f"{'rows':<22}{'n':>6}" + "".join(f"{n:>17}" for n in names)]
+    parts = [("without cold_start", breakdown["without"]), ("with cold_start", breakdown["with"]),
+             *((f"  {kind}", part) for kind, part in breakdown["by_kind"].items())]
+    for label, part in parts:
+        lines.append(f"{label:<22}{part['rows']:>6}" + "".join(
+            cell(part["mae"].get(n), ".3f", 17) for n in names))
+    return lines
 
 
 def render(report: dict) -> str:
@@ -270,6 +288,7 @@ def render(report: dict) -> str:
             f"{name:<16}{cell(mae, '.3f', 8)}{cell(report['bias'].get(name), '.3f', 8)}"
             f"{cell(report['n_picks'].get(name), '', 8)}"
             f"{'' if hit is None else cell(hit, '.1%'):>10}  {interval}")
+    lines += _cold_start_lines(report.get("cold_start"))
     lines += ["", "Models (points_model artifacts, weekly, each trained only on rows before "
                   "its week):"]
     for m in report["models"]:

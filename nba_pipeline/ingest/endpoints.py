@@ -49,6 +49,9 @@ class Endpoint:
     # Schedule endpoints: the games a body lists, read without the parser (None: the parser's
     # rows are the listing), for `games_complete_vs_schedule`.
     list_games: Parser | None = None
+    # What a body holds that the parser deliberately drops, counted per reason (dropped game
+    # types), for the raw asset's `game_types_dropped` metadata.
+    count_dropped: Callable[[bytes, date], dict[str, int]] | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -70,7 +73,8 @@ class Endpoint:
 
 NBA_COM_SCHEDULE = Endpoint("nba_com", "schedule", nba_payloads.SchedulePayload,
                             nba_com.parse_nba_schedule, tables.SCHEDULE, tables.LANDING_SCHEDULE,
-                            order=0, list_games=nba_com.nba_schedule_games)
+                            order=0, list_games=nba_com.nba_schedule_games,
+                            count_dropped=nba_com.dropped_schedule_games)
 ESPN_SCOREBOARD = Endpoint("espn", "scoreboard", espn_payloads.EspnScoreboardPayload,
                            espn.parse_espn_scoreboard, tables.SCHEDULE, tables.LANDING_SCHEDULE,
                            order=1)
@@ -79,7 +83,8 @@ BDL_GAMES = Endpoint("balldontlie", "games", bdl_payloads.BdlGamesPayload,
                      order=2)
 NBA_COM_LEAGUEGAMELOG = Endpoint("nba_com", "leaguegamelog", nba_payloads.LeagueGameLogPayload,
                                  nba_com.parse_leaguegamelog, tables.BOXSCORES,
-                                 tables.LANDING_BOXSCORES, order=0)
+                                 tables.LANDING_BOXSCORES, order=0,
+                                 count_dropped=nba_com.dropped_gamelog_rows)
 BDL_BOX_SCORES = Endpoint("balldontlie", "box_scores", bdl_payloads.BdlBoxScoresPayload,
                           balldontlie.parse_bdl_box_scores, tables.BOXSCORES,
                           tables.LANDING_BOXSCORES, order=1)
@@ -137,6 +142,14 @@ def parse_landed(source: str, endpoint: str, body: bytes, game_date: date, key: 
     if entry is None:
         raise PayloadError(source, endpoint, game_date, key, "no parser for this endpoint")
     return entry.parser(body, game_date, key)
+
+
+def dropped_counts(source: str, endpoint: str, body: bytes, game_date: date) -> dict[str, int]:
+    """What the endpoint's parser drops from one body on purpose, per reason ({} if nothing)."""
+    entry = ENDPOINTS.get((source, endpoint))
+    if entry is None or entry.count_dropped is None:
+        return {}
+    return entry.count_dropped(body, game_date)
 
 
 def schedule_source_games(source: str, endpoint: str, body: bytes, game_date: date, key: str

@@ -26,15 +26,14 @@ def wilson_interval(hits: int, n: int, z: float = 1.959964) -> tuple[float, floa
     return (round(centre - half, 4), round(centre + half, 4))
 
 
-def evaluation_rows(predictions: pd.DataFrame, features: pd.DataFrame,
-                    outcomes: pd.DataFrame) -> pd.DataFrame:
-    """One row per scored player-game with a line: every system's and reference's prediction.
-
-    Rows are the same for every column compared: a line, an actual, and all predictors present.
-    """
+def scored_rows(predictions: pd.DataFrame, features: pd.DataFrame,
+                outcomes: pd.DataFrame) -> pd.DataFrame:
+    """One row per predicted player-game: every system's prediction, the references where
+    the feature store has them, the actual points, and `cold_start` (NULL for a usual row)."""
     predictions = predictions.assign(game_date=pd.to_datetime(predictions["game_date"]))
     wide = predictions.pivot_table(index=["game_date", "player_lookup"], columns="system_id",
                                    values="predicted_points", aggfunc="first")
+    wide.columns = [str(c) for c in wide.columns]
     feats = features.assign(game_date=pd.to_datetime(features["game_date"])).set_index(
         ["game_date", "player_lookup"])
     wide["line"] = feats["points_line"].reindex(wide.index)
@@ -43,7 +42,45 @@ def evaluation_rows(predictions: pd.DataFrame, features: pd.DataFrame,
     actual = outcomes.assign(game_date=pd.to_datetime(outcomes["game_date"])).set_index(
         ["game_date", "player_lookup"])["points"].astype(float)
     wide["actual"] = actual.reindex(wide.index)
-    return wide.dropna().reset_index()
+    cold = (predictions.dropna(subset=["cold_start"]).drop_duplicates(
+        ["game_date", "player_lookup"]).set_index(["game_date", "player_lookup"])["cold_start"]
+        if "cold_start" in predictions else pd.Series(dtype=object))
+    wide["cold_start"] = cold.reindex(wide.index).astype(object)
+    return wide.reset_index()
+
+
+def evaluation_rows(predictions: pd.DataFrame, features: pd.DataFrame,
+                    outcomes: pd.DataFrame) -> pd.DataFrame:
+    """One row per scored player-game with a line: every system's and reference's prediction.
+
+    Rows are the same for every column compared: a line, an actual, and all predictors present
+    (so a rookie, who has no averages, is scored in `cold_start_breakdown` only).
+    """
+    rows = scored_rows(predictions, features, outcomes)
+    compared = [c for c in rows.columns if c != "cold_start"]
+    return rows.dropna(subset=compared).reset_index(drop=True)
+
+
+def cold_start_breakdown(predictions: pd.DataFrame, features: pd.DataFrame,
+                         outcomes: pd.DataFrame, system_ids: list[str]) -> dict:
+    """MAE of the line and every system on rows without and with `cold_start`, and per kind.
+
+    Cold starts (a rookie, a player back after 200+ days, an off-season move) are predicted
+    from less, so a figure over all rows would hide how they do. Rows: a line, an actual and
+    every system's prediction (the averages are not required: a rookie has none).
+    """
+    rows = scored_rows(predictions, features, outcomes)
+    rows = rows.dropna(subset=["line", "actual", *[s for s in system_ids if s in rows]])
+    cold = rows["cold_start"].notna()
+
+    def mae(part: pd.DataFrame) -> dict:
+        names = ["line", *[s for s in system_ids if s in part]]
+        return {"rows": len(part), "mae": {
+            n: (round(float((part[n] - part["actual"]).abs().mean()), 4) if len(part) else None)
+            for n in names}}
+
+    return {"without": mae(rows[~cold]), "with": mae(rows[cold]),
+            "by_kind": {str(k): mae(part) for k, part in rows[cold].groupby("cold_start")}}
 
 
 def summarize(rows: pd.DataFrame, system_ids: list[str], sigma: float = systems.DEFAULT_SIGMA,

@@ -21,6 +21,7 @@ from nba_pipeline.constants import EASTERN
 from nba_pipeline.domain.matchups import matchup_sides
 from nba_pipeline.domain.teams import BY_TRICODE, tricode_for_name
 from nba_pipeline.ingest.endpoints import NBA_COM_LEAGUEGAMELOG
+from nba_pipeline.ingest.parsers.nba_com import KEPT_GAME_TYPES, SEASON_TYPE_GAME_TYPE, game_type
 
 BOX_SCORE_GLOB = "box_scores/player_logs_*.csv.gz"
 TEAM_LOG_GLOB = "team_game_logs/*.csv.gz"
@@ -130,14 +131,18 @@ def replay_fetched_at(game_date: date, endpoint: str) -> datetime:
     return local.astimezone(timezone.utc)
 
 
-def leaguegamelog_body(root: Path, game_date: date, pattern: str = BOX_SCORE_GLOB) -> bytes:
+def leaguegamelog_body(root: Path, game_date: date, pattern: str = BOX_SCORE_GLOB,
+                       season_type: str = "Regular Season") -> bytes:
+    """One date's leaguegamelog for one `SeasonType`: the recorded rows of its game type."""
     rows = _rows_on(box_scores(root, pattern), game_date)
+    digit = SEASON_TYPE_GAME_TYPE[season_type]
+    rows = rows[rows["GAME_ID"].astype(str).map(game_type) == digit]
     headers = [c for c in rows.columns if c != "SEASON_LABEL"]
     season = str(rows["SEASON_LABEL"].iloc[0]) if len(rows) else ""
     body = {
         "resource": "leaguegamelog",
         "parameters": {
-            "LeagueID": "00", "Season": season, "SeasonType": "Regular Season",
+            "LeagueID": "00", "Season": season, "SeasonType": season_type,
             "PlayerOrTeam": "P", "DateFrom": game_date.isoformat(),
             "DateTo": game_date.isoformat(),
         },
@@ -148,6 +153,16 @@ def leaguegamelog_body(root: Path, game_date: date, pattern: str = BOX_SCORE_GLO
         }],
     }
     return json.dumps(body).encode()
+
+
+def recorded_season_types(root: Path, game_date: date, pattern: str = BOX_SCORE_GLOB
+                          ) -> list[str]:
+    """The `SeasonType` calls a replayed date answers: Regular Season (possibly empty, as the
+    live call is), plus each other kept type the recorded box scores have rows of that day."""
+    rows = _rows_on(box_scores(root, pattern), game_date)
+    present = set(rows["GAME_ID"].astype(str).map(game_type))
+    return [t for t, digit in SEASON_TYPE_GAME_TYPE.items()
+            if t == "Regular Season" or digit in present]
 
 
 def recorded_schedule(root: Path, pattern: str = SCHEDULE_API_GLOB
@@ -176,33 +191,43 @@ def _recorded_schedule(files: tuple[Path, ...]
 
 def schedule_body(root: Path, game_date: date, team_pattern: str = TEAM_LOG_GLOB,
                   lines_pattern: str = POINTS_LINES_GLOB,
-                  schedule_pattern: str = SCHEDULE_API_GLOB) -> bytes:
+                  schedule_pattern: str = SCHEDULE_API_GLOB,
+                  box_pattern: str = BOX_SCORE_GLOB) -> bytes:
     """One day of the nba.com `scheduleleaguev2` shape.
 
     A date a recorded `scheduleleaguev2` file lists is served from it as recorded (every game
-    type; the parser keeps its own). Otherwise games come from the regular-season team game
-    logs, with home and away taken from the recorded schedule by game id when it has the game,
-    else from MATCHUP text (domain/matchups.py: the team written after `@` is home, so a
-    neutral-site game written `AWAY @ HOME` on both rows is kept). A game that cannot be
-    oriented raises instead of silently leaving the schedule.
+    type; the parser keeps its own). Otherwise games come from the team game logs, every kept
+    type (regular season, playoffs, play-in, Cup final), with home and away taken from the
+    recorded schedule by game id when it has the game, else from MATCHUP text
+    (domain/matchups.py: the team written after `@` is home, so a neutral-site game written
+    `AWAY @ HOME` on both rows is kept). A game that cannot be oriented raises instead of
+    silently leaving the schedule.
+
+    The recorded box scores are regular season only: a playoff, play-in or Cup-final game they
+    have no row for is served as not yet played (`gameStatus` 1, no score), as a morning fetch
+    sees it. It is predicted (its lines match the schedule) and left ungraded, instead of
+    failing `games_complete_vs_schedule` for box scores no recording has. `unplayed_games`
+    lists them for the payload's metadata.
     """
     by_date, by_id = recorded_schedule(root, schedule_pattern)
     if game_date in by_date:
         games = [{k: v for k, v in g.items() if k != "_seasonYear"} for g in by_date[game_date]]
         return _schedule_json(str(by_date[game_date][0]["_seasonYear"]), game_date, games)
     rows = _rows_on(team_logs(root, team_pattern), game_date)
-    rows = rows[rows["GAME_ID"].str.startswith("002")]
+    rows = rows[rows["GAME_ID"].astype(str).map(game_type).isin(list(KEPT_GAME_TYPES))]
     tipoffs = _tipoffs(root, game_date, lines_pattern)
+    unplayed = set(unplayed_games(root, game_date, team_pattern, box_pattern))
     games = []
     for game_id, game in rows.groupby("GAME_ID", sort=True):
         h, a = _home_away(str(game_id), game, by_id.get(str(game_id)))
+        final = str(game_id) not in unplayed
         entry: dict[str, Any] = {
             "gameId": game_id,
-            "gameStatus": 3,
-            "gameStatusText": "Final",
+            "gameStatus": 3 if final else 1,
+            "gameStatusText": "Final" if final else "Scheduled",
             "gameDateEst": f"{game_date.isoformat()}T00:00:00Z",
-            "homeTeam": _team(h),
-            "awayTeam": _team(a),
+            "homeTeam": _team(h, final),
+            "awayTeam": _team(a, final),
         }
         tip = tipoffs.get(str(h["TEAM_ABBREVIATION"]))
         if tip:
@@ -245,7 +270,7 @@ def _schedule_json(season: str, game_date: date, games: list[dict[str, Any]]) ->
     return json.dumps(body).encode()
 
 
-def _team(row: pd.Series) -> dict[str, Any]:
+def _team(row: pd.Series, final: bool = True) -> dict[str, Any]:
     tricode = str(row["TEAM_ABBREVIATION"])
     team = BY_TRICODE.get(tricode)
     return {
@@ -253,8 +278,24 @@ def _team(row: pd.Series) -> dict[str, Any]:
         "teamName": team.name if team else str(row["TEAM_NAME"]),
         "teamCity": team.city if team else "",
         "teamTricode": tricode,
-        "score": int(row["PTS"]),
+        "score": int(row["PTS"]) if final else None,
     }
+
+
+def unplayed_games(root: Path, game_date: date, team_pattern: str = TEAM_LOG_GLOB,
+                   box_pattern: str = BOX_SCORE_GLOB) -> list[str]:
+    """Playoff, play-in and Cup-final games of the team logs on `game_date` that the recorded
+    box scores have no row for (the shared box scores are regular season only)."""
+    rows = _rows_on(team_logs(root, team_pattern), game_date)
+    types = rows["GAME_ID"].astype(str).map(game_type)
+    ids = set(rows.loc[types.isin(list(KEPT_GAME_TYPES.replace("2", ""))), "GAME_ID"].astype(str))
+    if not ids:
+        return []
+    try:
+        boxed = set(_rows_on(box_scores(root, box_pattern), game_date)["GAME_ID"].astype(str))
+    except FileNotFoundError:
+        boxed = set()
+    return sorted(ids - boxed)
 
 
 def _tipoffs(root: Path, game_date: date, pattern: str) -> dict[str, str]:

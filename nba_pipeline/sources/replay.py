@@ -11,6 +11,7 @@ from nba_pipeline.ingest.endpoints import (
     ODDS_EVENT_ODDS,
     Endpoint,
 )
+from nba_pipeline.ingest.parsers.nba_com import gamelog_name
 from nba_pipeline.sources import recorded
 from nba_pipeline.sources.base import NbaDataSource, Payload
 
@@ -32,14 +33,26 @@ class ReplaySource(NbaDataSource):
     def fetch_schedule(self, game_date: date) -> list[Payload]:
         body = recorded.schedule_body(
             self.root, game_date, self.team_log_glob, self.points_lines_glob,
-            self.schedule_api_glob)
-        return [self._payload(NBA_COM_SCHEDULE, game_date, "schedule.json", body,
-                              "replay://nba_com/scheduleleaguev2")]
+            self.schedule_api_glob, self.box_score_glob)
+        payload = self._payload(NBA_COM_SCHEDULE, game_date, "schedule.json", body,
+                                "replay://nba_com/scheduleleaguev2")
+        unplayed = ([] if game_date in recorded.recorded_schedule(
+            self.root, self.schedule_api_glob)[0] else recorded.unplayed_games(
+            self.root, game_date, self.team_log_glob, self.box_score_glob))
+        if unplayed:  # served as not yet played: no recording has their box scores
+            payload.metadata["unplayed_no_recorded_box_scores"] = ",".join(unplayed)
+        return [payload]
 
     def fetch_boxscores(self, game_date: date) -> list[Payload]:
-        body = recorded.leaguegamelog_body(self.root, game_date, self.box_score_glob)
-        return [self._payload(NBA_COM_LEAGUEGAMELOG, game_date, "leaguegamelog.json", body,
-                              "replay://stats.nba.com/stats/leaguegamelog")]
+        """One payload per `SeasonType` call, named as the live client names them."""
+        return [
+            self._payload(NBA_COM_LEAGUEGAMELOG, game_date, gamelog_name(season_type),
+                          recorded.leaguegamelog_body(self.root, game_date,
+                                                      self.box_score_glob, season_type),
+                          "replay://stats.nba.com/stats/leaguegamelog")
+            for season_type in recorded.recorded_season_types(
+                self.root, game_date, self.box_score_glob)
+        ]
 
     def fetch_player_points_odds(self, game_date: date) -> list[Payload]:
         return [

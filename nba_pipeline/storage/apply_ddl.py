@@ -1,4 +1,5 @@
-"""Create every BigQuery dataset and table from `sql/` (idempotent: CREATE ... IF NOT EXISTS).
+"""Create every BigQuery dataset and table from `sql/` (idempotent: CREATE ... IF NOT EXISTS),
+and add, NULLABLE, the columns a table made by an older DDL lacks (ALTER TABLE ADD COLUMN).
 
 `python -m nba_pipeline.storage.apply_ddl --project my-project [--location US]`, or `--print`
 to write the statements with the project filled in (for `bq query` or a review).
@@ -12,7 +13,11 @@ import argparse
 import os
 import sys
 
-from nba_pipeline.storage.bigquery_warehouse import apply_ddl, create_statement, make_client
+from nba_pipeline.storage.bigquery_warehouse import (
+    apply_ddl_with_columns,
+    create_statement,
+    make_client,
+)
 from nba_pipeline.storage.schema import load_schemas
 
 
@@ -39,8 +44,12 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(";\n\n".join(statements) + ";\n")
         return 0
     client = make_client(args.project, args.location, args.emulator_endpoint)
-    tables = apply_ddl(client, args.project)
-    sys.stdout.write(f"applied {len(tables)} tables to {args.project}: {', '.join(tables)}\n")
+    applied = apply_ddl_with_columns(client, args.project)
+    sys.stdout.write(f"applied {len(applied)} tables to {args.project}: "
+                     f"{', '.join(name for name, _ in applied)}\n")
+    for name, added in applied:
+        if added:
+            sys.stdout.write(f"added to {name}: {', '.join(added)}\n")
     return 0
 
 

@@ -52,7 +52,7 @@ from google.cloud import bigquery
 from pydantic import Field
 
 from nba_pipeline.storage.history_window import HistoryWindowDbIOManager
-from nba_pipeline.storage.schema import TableSchema, conform, table_schema
+from nba_pipeline.storage.schema import Column, TableSchema, conform, table_schema
 
 STAGING_PREFIX = "_staging_"
 STAGING_TTL = timedelta(hours=6)
@@ -326,16 +326,38 @@ class WarehouseBigQueryIOManager(BigQueryPandasIOManager):
 
 def apply_ddl(client: bigquery.Client, project: str,
               tables: Sequence[str] | None = None) -> list[str]:
-    """Create every dataset and table declared in `sql/` (idempotent: IF NOT EXISTS).
+    """Create every dataset and table declared in `sql/` (idempotent: IF NOT EXISTS), and add
+    the DDL columns an existing table lacks, NULLABLE (`schema.columns_to_add`).
 
     Returns the tables applied, as `dataset.table`.
     """
-    from nba_pipeline.storage.schema import load_schemas
+    return [name for name, _ in apply_ddl_with_columns(client, project, tables)]
+
+
+def apply_ddl_with_columns(client: bigquery.Client, project: str,
+                           tables: Sequence[str] | None = None
+                           ) -> list[tuple[str, list[str]]]:
+    """`apply_ddl`, with the columns added to each table."""
+    from nba_pipeline.storage.schema import columns_to_add, load_schemas
 
     schemas = load_schemas()
     names = list(tables) if tables is not None else sorted(schemas)
     for dataset in sorted({schemas[n].dataset for n in names}):
         client.query(f"CREATE SCHEMA IF NOT EXISTS `{project}.{dataset}`").result()
+    applied = []
     for name in names:
-        client.query(create_statement(schemas[name], project)).result()
-    return names
+        schema = schemas[name]
+        client.query(create_statement(schema, project)).result()
+        existing = [f.name for f in client.get_table(f"{project}.{name}").schema]
+        added = columns_to_add(schema, existing)
+        for column in added:
+            client.query(add_column_statement(schema, column, project)).result()
+        applied.append((name, [c.name for c in added]))
+    return applied
+
+
+def add_column_statement(schema: TableSchema, column: Column, project: str) -> str:
+    """BigQuery DDL adding one column, NULLABLE (the only mode BigQuery can add); IF NOT
+    EXISTS, so a run that races another, or repeats, changes nothing."""
+    return (f"ALTER TABLE `{project}.{schema.name}` ADD COLUMN IF NOT EXISTS "
+            f"{column.name} {column.type}")

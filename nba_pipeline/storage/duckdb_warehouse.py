@@ -36,7 +36,9 @@ from dagster_duckdb_pandas import DuckDBPandasTypeHandler
 from nba_pipeline.storage.history_window import HistoryWindowDbIOManager
 from nba_pipeline.storage.schema import (
     TableSchema,
+    columns_to_add,
     conform,
+    duckdb_add_column_statement,
     duckdb_create_statement,
     normalize_loaded,
     table_schema,
@@ -88,12 +90,22 @@ def retry_conflicts(fn: Callable[[], T]) -> T:
     return fn()
 
 
-def create_table(connection: duckdb.DuckDBPyConnection, schema: TableSchema) -> None:
-    def create() -> None:
+def create_table(connection: duckdb.DuckDBPyConnection, schema: TableSchema) -> list[str]:
+    """Create the table from its DDL if missing, and add the nullable DDL columns an older
+    table lacks (`schema.columns_to_add`); returns the columns added."""
+    def create() -> list[str]:
         connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema.dataset}")
         connection.execute(duckdb_create_statement(schema))
+        existing = [r[0] for r in connection.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = ? AND table_name = ?", [schema.dataset, schema.table],
+        ).fetchall()]
+        added = columns_to_add(schema, existing)
+        for column in added:
+            connection.execute(duckdb_add_column_statement(schema, column))
+        return [c.name for c in added]
 
-    retry_conflicts(create)
+    return retry_conflicts(create)
 
 
 class SchemaDuckDBPandasTypeHandler(DuckDBPandasTypeHandler):

@@ -7,7 +7,7 @@ what the first DataFrame happened to hold (an all-null column, an empty day).
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -304,6 +304,25 @@ def duckdb_create_statement(schema: TableSchema) -> str:
         for c in schema.columns
     )
     return f"CREATE TABLE IF NOT EXISTS {schema.dataset}.{schema.table} (\n  {cols}\n)"
+
+
+def columns_to_add(schema: TableSchema, existing: Iterable[str]) -> list[Column]:
+    """The DDL's columns an existing table lacks, in DDL order, to add with ADD COLUMN.
+
+    `CREATE TABLE IF NOT EXISTS` leaves a table made by an older DDL as it was, so columns added
+    since (`cold_start`, `history_games`, ...) must be added to it. They are added NULLABLE even
+    where the DDL says NOT NULL (`history_games`): the old rows have no value (BigQuery cannot
+    add a REQUIRED column to a table at all, DuckDB not without a made-up default); every new
+    write fills them, and re-running the old partitions fills the rest (docs/storage.md).
+    """
+    have = {c.lower() for c in existing}
+    return [c for c in schema.columns if c.name.lower() not in have]
+
+
+def duckdb_add_column_statement(schema: TableSchema, column: Column) -> str:
+    """DuckDB DDL adding one column, nullable (`columns_to_add`)."""
+    return (f"ALTER TABLE {schema.dataset}.{schema.table} ADD COLUMN IF NOT EXISTS "
+            f"{column.name} {DUCKDB_TYPES[column.type]}")
 
 
 def normalize_loaded(frame: pd.DataFrame) -> pd.DataFrame:

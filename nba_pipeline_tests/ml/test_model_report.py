@@ -131,3 +131,40 @@ def test_history_runs_up_to_the_day_before_the_span() -> None:
     assert model_report.history_for(date(2023, 3, 1), demo.HISTORY)[-1] == (
         date(2022, 10, 18), date(2023, 2, 28))
     assert model_report.history_for(date(2021, 10, 1), demo.HISTORY) == []
+
+
+def _by_cold_start(home: Path) -> dict[bool, tuple]:
+    """(rows, line MAE, lightgbm MAE) with and without cold_start, in SQL over the warehouse."""
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        got = con.execute("""
+            WITH p AS (
+                SELECT game_date, player_lookup, any_value(cold_start) cold_start,
+                       max(predicted_points) FILTER (system_id = 'lightgbm') lightgbm,
+                       count(predicted_points) systems
+                FROM nba_predictions.player_prop_predictions
+                WHERE is_active AND game_date BETWEEN ? AND ? GROUP BY ALL)
+            SELECT p.cold_start IS NOT NULL, count(*), avg(abs(f.points_line - s.points)),
+                   avg(abs(lightgbm - s.points))
+            FROM p JOIN nba_precompute.ml_feature_store_v2 f USING (game_date, player_lookup)
+            JOIN nba_analytics.player_game_summary s USING (game_date, player_lookup)
+            WHERE f.points_line IS NOT NULL AND s.points IS NOT NULL AND systems = ?
+            GROUP BY 1""", [START, END, len(systems.SYSTEMS)]).fetchall()
+    finally:
+        con.close()
+    return {bool(r[0]): tuple(r[1:]) for r in got}
+
+
+def test_the_report_breaks_mae_down_by_cold_start(built: tuple[Path, dict]) -> None:
+    home, report = built
+    direct = _by_cold_start(home)
+    breakdown = report["cold_start"]
+    for key, cold in (("without", False), ("with", True)):
+        rows, line_mae, lgbm_mae = direct.get(cold, (0, None, None))
+        assert breakdown[key]["rows"] == rows
+        if rows:
+            assert breakdown[key]["mae"]["line"] == pytest.approx(line_mae, abs=1e-4)
+            assert breakdown[key]["mae"]["lightgbm"] == pytest.approx(lgbm_mae, abs=1e-4)
+    assert breakdown["without"]["rows"] >= report["rows"] > 100
+    assert sum(p["rows"] for p in breakdown["by_kind"].values()) == breakdown["with"]["rows"]
+    assert "MAE by cold_start" in model_report.render(report)

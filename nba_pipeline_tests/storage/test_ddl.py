@@ -82,3 +82,80 @@ def test_apply_ddl_print_renders_project(capsys) -> None:
     for name in SCHEMAS:
         assert f"`my-proj.{name}`" in out
     assert apply_ddl_cli.main(["--project", ""]) == 2
+
+
+# Columns added to the DDL after warehouses were first built (issue 14): an old table lacks them.
+ADDED_SINCE = {"nba_predictions.player_prop_predictions": ["cold_start", "history_games"],
+               "nba_precompute.ml_feature_store_v2": ["history_games", "cold_start"]}
+
+
+def _old_ddl(ddl: str, dropped: list[str]) -> str:
+    """The table's DDL as it was before `dropped` were added (their lines removed)."""
+    kept = [line for line in ddl.splitlines()
+            if not any(re.match(rf"\s*{c}\s", line) for c in dropped)]
+    return "\n".join(kept).replace(",\n)", "\n)")
+
+
+VALUES = {"STRING": "'x'", "INT64": "1", "FLOAT64": "1.5", "BOOL": "true",
+          "DATE": "DATE '2024-03-05'", "TIMESTAMP": "TIMESTAMP '2024-03-05 12:00:00'"}
+
+
+def _insert(con: duckdb.DuckDBPyConnection, name: str, columns: list) -> None:
+    """One row with a value in every given column, inserted by name (as the IO manager does)."""
+    con.execute(f"INSERT INTO {name} ({', '.join(c.name for c in columns)}) "
+                f"SELECT {', '.join(VALUES[c.type] for c in columns)}")
+
+
+@pytest.mark.parametrize("name", sorted(ADDED_SINCE))
+def test_duckdb_warehouse_adds_the_columns_an_old_table_lacks(tmp_path, name: str) -> None:
+    """An old warehouse's table gets the new columns on the next write (`create_table`, which
+    the DuckDB IO manager runs before every write and read): old rows read NULL, new rows fit."""
+    from nba_pipeline.storage.duckdb_warehouse import create_table
+
+    schema = table_schema(name)
+    con = duckdb.connect(str(tmp_path / "old.duckdb"))
+    con.execute(f"CREATE SCHEMA {schema.dataset}")
+    con.execute(_old_ddl(duckdb_create_statement(schema), ADDED_SINCE[name]))
+    old_columns = [c for c in schema.columns if c.name not in ADDED_SINCE[name]]
+    assert [r[0] for r in con.execute(f"DESCRIBE {name}").fetchall()] == [
+        c.name for c in old_columns]
+    _insert(con, name, old_columns)
+
+    added = create_table(con, schema)
+    assert sorted(added) == sorted(ADDED_SINCE[name])
+    assert create_table(con, schema) == []  # idempotent
+    assert {r[0] for r in con.execute(f"DESCRIBE {name}").fetchall()} == set(schema.column_names)
+    _insert(con, name, list(schema.columns))
+    rows = con.execute(f"SELECT {', '.join(ADDED_SINCE[name])} FROM {name} "
+                       "ORDER BY history_games NULLS FIRST").fetchall()
+    assert rows[0] == (None, None) and None not in rows[1]
+    con.close()
+
+
+def test_apply_ddl_adds_the_columns_an_old_bigquery_table_lacks(
+        emulators: CloudEmulators, capsys) -> None:
+    """`apply-ddl` on a project whose tables predate columns: ALTER TABLE ADD COLUMN, once."""
+    from nba_pipeline.storage.bigquery_warehouse import create_statement
+
+    project = f"mig-{uuid.uuid4().hex[:8]}"
+    client = emulators.bigquery_client()
+    for name, dropped in ADDED_SINCE.items():
+        schema = SCHEMAS[name]
+        client.query(f"CREATE SCHEMA IF NOT EXISTS `{project}.{schema.dataset}`").result()
+        client.query(_old_ddl(create_statement(schema, project), dropped)).result()
+        assert not set(dropped) & {f.name for f in client.get_table(f"{project}.{name}").schema}
+    argv = ["--project", project, "--emulator-endpoint", emulators.bigquery.endpoint]
+    assert apply_ddl_cli.main(argv) == 0
+    out = capsys.readouterr().out
+    for name, dropped in ADDED_SINCE.items():
+        added = next(line for line in out.splitlines() if line.startswith(f"added to {name}:"))
+        assert sorted(added.split(": ", 1)[1].split(", ")) == sorted(dropped)
+        # What the IO manager then runs: an INSERT naming every DDL column, and reads of them.
+        # (The emulator applies ALTER TABLE to its storage but not to its table metadata, so
+        # this asserts on queries, not on `get_table().schema`.)
+        cols = ", ".join(SCHEMAS[name].column_names)
+        client.query(f"INSERT INTO `{project}.{name}` ({cols}) "
+                     f"SELECT {cols} FROM `{project}.{name}` WHERE FALSE").result()
+        assert list(client.query(f"SELECT {', '.join(dropped)} FROM `{project}.{name}`")
+                    .result()) == []
+    assert apply_ddl_cli.main(argv) == 0  # again: ADD COLUMN IF NOT EXISTS, nothing fails

@@ -1,6 +1,7 @@
 """Phase 2: landed payloads parsed into typed rows, re-readable from the landing store alone."""
 
 from collections.abc import Iterator
+from typing import Any
 
 import pandas as pd
 from dagster import AssetExecutionContext, Failure
@@ -8,11 +9,13 @@ from dagster import AssetExecutionContext, Failure
 from nba_pipeline.defs.raw.checks import BOXSCORE_CHECKS, PROP_LINE_CHECKS, SCHEDULE_CHECKS
 from nba_pipeline.domain.matchups import orient_to_schedule
 from nba_pipeline.ingest.endpoints import (
+    dropped_counts,
     endpoints_for,
     parse_landed,
     schedule_source_games,
 )
 from nba_pipeline.ingest.parsers.common import SOURCE_GAME_COLUMNS
+from nba_pipeline.ingest.parsers.nba_com import DROPPED_GAME_TYPES, type_label
 from nba_pipeline.ingest.payloads import PayloadError
 from nba_pipeline.lib.landed_inputs import chosen_fetches, parsed_inputs
 from nba_pipeline.lib.warehouse_asset import (
@@ -36,7 +39,7 @@ from nba_pipeline.tables import (
 
 
 def parse_window(context: AssetExecutionContext, store: LandingStore, table: Table
-                 ) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+                 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Parse the chosen landed fetch of each date; fail naming every bad day, write nothing.
 
     The fetches are those of the endpoints feeding `table` (`ingest.endpoints.endpoints_for`).
@@ -49,16 +52,20 @@ def parse_window(context: AssetExecutionContext, store: LandingStore, table: Tab
     frames: list[pd.DataFrame] = []
     errors: list[PayloadError] = []
     files = 0
+    dropped: dict[str, int] = {}
     chosen, skipped, partial = chosen_fetches(store, endpoints_for(table),
                                              partition_dates(context))
     for game_date, fetch in sorted(chosen.items()):
         for key in fetch.keys:
             files += 1
+            body = store.read_bytes(key)
             try:
-                frames.append(parse_landed(fetch.source, fetch.endpoint, store.read_bytes(key),
-                                           game_date, key))
+                frames.append(parse_landed(fetch.source, fetch.endpoint, body, game_date, key))
             except PayloadError as exc:
                 errors.append(exc)
+                continue
+            for why, n in dropped_counts(fetch.source, fetch.endpoint, body, game_date).items():
+                dropped[why] = dropped.get(why, 0) + n
     if errors:
         raise Failure(
             description=f"{len(errors)} landed payload(s) for {table.name} could not be parsed; "
@@ -69,6 +76,10 @@ def parse_window(context: AssetExecutionContext, store: LandingStore, table: Tab
     report = {"landing_skipped": [f"{k}: {v}" for k, v in sorted(skipped.items())][:50],
               "partial_fetches": partial[:50],
               "parsed_inputs": parsed_inputs(store, chosen)}
+    if dropped:  # game types left out on purpose, counted, with the reason (docs/sources.md)
+        report["game_types_dropped"] = dict(sorted(dropped.items()))
+        report["game_types_dropped_reason"] = {
+            type_label(t): why for t, why in DROPPED_GAME_TYPES.items()}
     for line in report["landing_skipped"][:10] + report["partial_fetches"][:10]:
         context.log.warning(f"{table.name}: {line}")
     context.log.info(f"parsed {files} landed file(s) for {table.name} ({window_label(context)})")

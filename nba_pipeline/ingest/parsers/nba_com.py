@@ -17,9 +17,54 @@ from nba_pipeline.ingest.parsers.common import (
 from nba_pipeline.ingest.payloads.common import PayloadError, validate_payload
 from nba_pipeline.ingest.payloads.nba_com import LeagueGameLogPayload, SchedulePayload
 
-# nba.com game id digit 3: 2 regular season, 4 playoffs, 5 play-in. Preseason (1), All-Star (3)
-# and the Cup final (6) have no leaguegamelog box scores here, so checks would fail on them.
-KEPT_GAME_TYPES = "245"
+# nba.com game id digit 3 -> game type. Kept (landed, predicted, graded): the games whose points
+# are real and priced by the books. The Cup final is not in the standings, but its box score is
+# a real game's (leaguegamelog `SeasonType=IST`).
+GAME_TYPES = {"1": "preseason", "2": "regular season", "3": "All-Star", "4": "playoffs",
+              "5": "play-in", "6": "Cup final"}
+KEPT_GAME_TYPES = "2456"
+# Why the others are dropped (counted per type in the raw assets' `game_types_dropped`).
+DROPPED_GAME_TYPES = {
+    "1": "exhibition: rotations are auditions and starters sit; not a points signal",
+    "3": "All-Star weekend: sides are not NBA teams (no team context, no lines)",
+}
+# leaguegamelog `SeasonType` -> the game type its rows carry; one call per season type.
+SEASON_TYPE_GAME_TYPE = {"Regular Season": "2", "Playoffs": "4", "PlayIn": "5", "IST": "6"}
+
+
+def gamelog_name(season_type: str) -> str:
+    """The landed file name of one leaguegamelog call (`leaguegamelog_playin.json`)."""
+    return ("leaguegamelog.json" if season_type == "Regular Season"
+            else f"leaguegamelog_{season_type.lower().replace(' ', '_')}.json")
+
+
+def game_type(game_id: str) -> str:
+    """The game type digit of an nba.com game id (`0062400001` -> "6"); "" if not an id."""
+    return game_id[2] if len(game_id) >= 3 and game_id[:2] == "00" else ""
+
+
+def type_label(digit: str) -> str:
+    return f"00{digit} {GAME_TYPES.get(digit, 'unknown type')}"
+
+
+def dropped_schedule_games(body: bytes, game_date: date) -> dict[str, int]:
+    """Games of dropped types a landed nba.com schedule lists for `game_date`, per type label.
+
+    Feeds the schedule's `game_types_dropped` metadata, so a dropped game is counted with its
+    reason rather than gone without a trace.
+    """
+    try:
+        game_dates = json.loads(body)["leagueSchedule"]["gameDates"]
+    except (ValueError, KeyError, TypeError):
+        return {}
+    counts: dict[str, int] = {}
+    for gd in game_dates:
+        for g in gd.get("games") or []:
+            digit = game_type(str(g.get("gameId") or ""))
+            if (str(g.get("gameDateEst") or "")[:10] == game_date.isoformat()
+                    and digit not in KEPT_GAME_TYPES):
+                counts[type_label(digit)] = counts.get(type_label(digit), 0) + 1
+    return counts
 
 
 def parse_nba_schedule(body: bytes, game_date: date, key: str) -> pd.DataFrame:
@@ -34,7 +79,7 @@ def parse_nba_schedule(body: bytes, game_date: date, key: str) -> pd.DataFrame:
             day = date.fromisoformat(g.game_date_est[:10])
             # Home and away are the schedule's (`homeTeam`/`awayTeam`), also at a neutral site
             # (`isNeutral`): box scores are oriented to them (domain/matchups.py).
-            if day != game_date or g.game_id[2] not in KEPT_GAME_TYPES:
+            if day != game_date or game_type(g.game_id) not in KEPT_GAME_TYPES:
                 continue
             rows.append({
                 "game_date": day,
@@ -75,7 +120,7 @@ def nba_schedule_games(body: bytes, game_date: date, key: str) -> pd.DataFrame:
             game_id = str(g.get("gameId") or "")
             if str(g.get("gameDateEst") or "")[:10] != game_date.isoformat():
                 continue
-            if len(game_id) < 3 or game_id[2] not in KEPT_GAME_TYPES:
+            if game_type(game_id) not in KEPT_GAME_TYPES:
                 continue
             home, away = g.get("homeTeam") or {}, g.get("awayTeam") or {}
             rows.append({
@@ -114,6 +159,9 @@ def parse_leaguegamelog(body: bytes, game_date: date, key: str) -> pd.DataFrame:
     if wrong:
         raise PayloadError("nba_com", "leaguegamelog", game_date, key,
                            f"rows dated {wrong} in the payload for another date")
+    records = records[_gamelog_rows_kept(records, payload.parameters)].reset_index(drop=True)
+    if records.empty:
+        return pd.DataFrame()
     frame = records.rename(columns=_GAMELOG_COLUMNS)[list(_GAMELOG_COLUMNS.values())]
     frame = numeric_cells(
         frame, ["minutes", *BOX_SCORE_STATS, "plus_minus"],
@@ -126,3 +174,35 @@ def parse_leaguegamelog(body: bytes, game_date: date, key: str) -> pd.DataFrame:
     frame["source"] = "nba_com"
     frame["landing_key"] = key
     return frame
+
+
+def _gamelog_rows_kept(records: pd.DataFrame, parameters: dict) -> pd.Series:
+    """Rows of a kept type, and of the payload's own `SeasonType` when it names one.
+
+    One call is made per season type; a row of another type (the IST call listing the Cup's
+    regular-season games too) belongs to that type's call, and keeping it would count the
+    game twice. A kept game whose own call was not made shows up missing against the
+    schedule (`games_complete_vs_schedule`), never silently.
+    """
+    types = records["GAME_ID"].astype(str).map(game_type)
+    own = SEASON_TYPE_GAME_TYPE.get(str(parameters.get("SeasonType") or ""))
+    return types.isin(list(own or KEPT_GAME_TYPES))
+
+
+def dropped_gamelog_rows(body: bytes, game_date: date) -> dict[str, int]:
+    """Player rows a landed leaguegamelog holds but the parser drops, per reason (metadata)."""
+    try:
+        payload = LeagueGameLogPayload.model_validate_json(body)
+    except ValueError:
+        return {}
+    records = pd.DataFrame(payload.records())
+    if records.empty:
+        return {}
+    dropped = records[~_gamelog_rows_kept(records, payload.parameters)]
+    counts: dict[str, int] = {}
+    for game_id in dropped["GAME_ID"].astype(str):
+        digit = game_type(game_id)
+        why = (type_label(digit) if digit not in KEPT_GAME_TYPES
+               else f"{type_label(digit)} (from its own SeasonType call)")
+        counts[why] = counts.get(why, 0) + 1
+    return counts

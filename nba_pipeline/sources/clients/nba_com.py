@@ -17,6 +17,7 @@ from pydantic import Field, PrivateAttr
 from nba_pipeline.constants import EASTERN
 from nba_pipeline.ingest.endpoints import NBA_COM_LEAGUEGAMELOG, NBA_COM_SCHEDULE
 from nba_pipeline.ingest.parsers.common import season_label as season_for
+from nba_pipeline.ingest.parsers.nba_com import SEASON_TYPE_GAME_TYPE, gamelog_name
 from nba_pipeline.ingest.payloads import (
     BoxScoreTraditionalV3Payload,
     LeagueGameLogPayload,
@@ -48,8 +49,10 @@ class NbaComClient(ApiClient):
     cdn_base_url: str = url_from_env("NBA_CDN_BASE_URL", "https://cdn.nba.com")
     # stats.nba.com throttles bursts: about one call a second per process.
     policy: HttpPolicy = Field(default_factory=lambda: HttpPolicy(min_interval=0.6))
-    # One leaguegamelog call per type and date, so play-in and playoff days have box scores too.
-    season_types: list[str] = ["Regular Season", "PlayIn", "Playoffs"]
+    # One leaguegamelog call per kept game type and date (ingest/parsers/nba_com.py), so play-in,
+    # playoff and Cup-final days have box scores too: the Cup final (006) is only served under
+    # `IST` (its group and knockout games, 002, stay under `Regular Season`).
+    season_types: list[str] = list(SEASON_TYPE_GAME_TYPE)
     schedule_cache_s: float = 900.0
 
     _cdn: HttpClient | None = PrivateAttr(default=None)
@@ -96,8 +99,7 @@ class NbaComClient(ApiClient):
             "Direction": "DESC", "LeagueID": "00", "PlayerOrTeam": "P",
             "Season": season_for(game_date), "SeasonType": season_type, "Sorter": "DATE",
         })
-        name = ("leaguegamelog.json" if season_type == "Regular Season"
-                else f"leaguegamelog_{season_type.lower().replace(' ', '_')}.json")
+        name = gamelog_name(season_type)
         payload = self.get_payload(url, NBA_COM_LEAGUEGAMELOG.endpoint, game_date, fetched_at, name,
                                    {"season_type": season_type})
         model = self.validate(payload, LeagueGameLogPayload)
