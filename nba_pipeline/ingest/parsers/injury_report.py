@@ -54,31 +54,32 @@ def read_injury_pdf(body: bytes) -> InjuryReportDocument:
     """The report's time and rows; ValueError saying what is missing when the layout is not
     the report's (not a PDF, no title, no column header)."""
     import pdfplumber  # imported here: only this reader needs it
-    from pdfminer.pdfparser import PDFSyntaxError
+    from pdfminer.psexceptions import PSException
+    from pdfplumber.utils.exceptions import PdfminerException
 
     try:
-        pdf = pdfplumber.open(io.BytesIO(body))
-    except (PDFSyntaxError, ValueError, TypeError) as exc:
-        raise ValueError(f"not a readable PDF ({type(exc).__name__})") from None
-    with pdf:
-        lines: list[_Line] = []
-        title = ""
-        starts: list[float] | None = None
-        for number, page in enumerate(pdf.pages):
-            for words in _printed_lines(page.extract_words(x_tolerance=1.5)):
-                texts = [w["text"] for w in words]
-                if texts[:2] == ["Injury", "Report:"]:
-                    title = " ".join(texts[2:])
-                    continue
-                if texts[:1] == ["Page"] and "of" in texts:
-                    continue
-                header = _header_starts(words)
-                if header is not None:
-                    starts = header
-                    continue
-                if starts is None:
-                    raise ValueError(f"page {number + 1}: a row before any column header")
-                lines.append(_Line(number, float(words[0]["top"]), _cells(words, starts)))
+        with pdfplumber.open(io.BytesIO(body)) as pdf:
+            pages = [page.extract_words(x_tolerance=1.5) for page in pdf.pages]
+    except (PdfminerException, PSException, ValueError, TypeError, KeyError) as exc:
+        raise ValueError(f"not a readable PDF ({type(exc).__name__}: {exc})"[:300]) from None
+    lines: list[_Line] = []
+    title = ""
+    starts: list[float] | None = None
+    for number, words_of_page in enumerate(pages):
+        for words in _printed_lines(words_of_page):
+            texts = [w["text"] for w in words]
+            if texts[:2] == ["Injury", "Report:"]:
+                title = " ".join(texts[2:])
+                continue
+            if texts[:1] == ["Page"] and "of" in texts:
+                continue
+            header = _header_starts(words)
+            if header is not None:
+                starts = header
+                continue
+            if starts is None:
+                raise ValueError(f"page {number + 1}: a row before any column header")
+            lines.append(_Line(number, float(words[0]["top"]), _cells(words, starts)))
     if not title:
         raise ValueError("no 'Injury Report: <time>' title")
     entries, not_submitted = _entries(lines)
