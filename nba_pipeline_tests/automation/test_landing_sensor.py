@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from dagster import AssetKey, DagsterInstance, SensorResult, build_sensor_context
 
+from nba_pipeline.defs.landing import sensors
 from nba_pipeline.defs.landing.sensors import (
     SensorCursor,
     landing_sensor,
@@ -132,7 +133,10 @@ def test_file_rewritten_in_place_is_requested_again(store):
     store.write_bytes(key, b"the full payload")
     touch(store, key)
     requests: list = []
-    for _ in range(8):  # bounded rotation: a few prefixes per tick
+    # Bounded rotation: 12 of the (endpoint, watched date) prefixes per tick, so one full turn.
+    prefixes = len(sensors.RAW_TABLE_BY_ENDPOINT) * (
+        sensors.LOOKBACK_DAYS + sensors.LOOKAHEAD_DAYS + 2)
+    for _ in range(-(-prefixes // 12)):
         plan = plan_landing_runs(store, cursor, now=NOW, verify_per_tick=12)
         cursor, requests = plan.cursor, plan.run_requests
         if requests:
