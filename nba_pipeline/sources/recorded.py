@@ -328,9 +328,13 @@ def closing_lines(root: Path, pattern: str = GAME_LINES_GLOB) -> pd.DataFrame:
 
 def closing_lines_body(root: Path, game_date: date, pattern: str = GAME_LINES_GLOB) -> bytes:
     """The date's recorded closing lines as JSON rows, values and team codes as recorded (the
-    parser maps the codes); a date without games is an empty list."""
-    rows = _rows_on(closing_lines(root, pattern), game_date)
-    files = sorted(p.name for p in _files(root, pattern))
+    parser maps the codes); a date without games (or a data folder without the file) is an
+    empty list."""
+    try:
+        rows = _rows_on(closing_lines(root, pattern), game_date)
+    except FileNotFoundError:  # a data folder without recorded lines: no lines, as for props
+        rows = pd.DataFrame()
+    files = sorted(p.name for p in root.glob(pattern))
     records = [{k: _clean(v) for k, v in r.items()}
                for r in rows.reset_index(drop=True).to_dict("records")]
     return json.dumps({"game_date": game_date.isoformat(), "source_file": ",".join(files),
