@@ -82,3 +82,13 @@ def test_a_damaged_recorded_game_lines_file_names_the_line(tmp_path: Path) -> No
         b"moneyline_home\n2024,13/45/23,TRUE,FALSE,bos,ny,home,3,220,,\n"))
     with pytest.raises(RecordedDataError, match=r"extra\.csv\.gz.*'13/45/23'"):
         ReplaySource(data_dir=str(tmp_path)).fetch_game_lines(REPORT_DAY)
+
+
+def test_the_scrape_jobs_land_game_lines_and_the_injury_report() -> None:
+    from nba_pipeline.defs.landing import schedules
+
+    for job in (schedules.scrape_morning_job, schedules.scrape_lines_job):
+        selected = job.selection.resolve(build_definitions(
+            resources=local_resources(Path("/nonexistent"))).resolve_asset_graph())
+        assert {schedules.LANDING_GAME_LINES, schedules.LANDING_INJURIES,
+                schedules.LANDING_LINES} <= selected
