@@ -59,6 +59,9 @@ setup(
         "tenacity>=8.2",
         "lightgbm>=4.3",
         "pydantic>=2.6",
+        # The official NBA injury report is a PDF: words with their positions, so columns
+        # are read by where they stand (ingest/parsers/injury_report.py).
+        "pdfplumber>=0.11",
     ],
     extras_require={
         "test": [

@@ -62,10 +62,14 @@ class Table:
 LANDING_SCHEDULE = Table("landing.nba_schedule", "landing", FILES)
 LANDING_BOXSCORES = Table("landing.nba_boxscores", "landing", FILES)
 LANDING_LINES = Table("landing.odds_player_points", "landing", FILES)
+LANDING_GAME_LINES = Table("landing.odds_game_lines", "landing", FILES)
+LANDING_INJURIES = Table("landing.nba_injury_report", "landing", FILES)
 # Phase 2: parsed rows (the landing sensor requests them).
 SCHEDULE = Table("nba_raw.schedule", "raw")
 BOXSCORES = Table("nba_raw.player_boxscores", "raw", deadline="box_scores")
 PROP_LINES = Table("nba_raw.player_prop_lines", "raw")
+GAME_LINES = Table("nba_raw.game_lines", "raw")
+INJURY_REPORT = Table("nba_raw.injury_report", "raw")
 # Phase 3..6: built by declarative automation once their same-day inputs exist.
 PGS = Table("nba_analytics.player_game_summary", "analytics",
             same_day_inputs=(BOXSCORES.name,))
@@ -94,10 +98,11 @@ PUBLISHED = Table("nba_publish.daily_predictions_json", "publishing", FILES,
                   same_day_inputs=(PREDICTIONS.name,), deadline="predictions")
 
 TABLES: dict[str, Table] = {t.name: t for t in (
-    LANDING_SCHEDULE, LANDING_BOXSCORES, LANDING_LINES, SCHEDULE, BOXSCORES, PROP_LINES,
+    LANDING_SCHEDULE, LANDING_BOXSCORES, LANDING_LINES, LANDING_GAME_LINES, LANDING_INJURIES,
+    SCHEDULE, BOXSCORES, PROP_LINES, GAME_LINES, INJURY_REPORT,
     PGS, TEAM_OFFENSE, TEAM_DEFENSE, CONTEXT, FEATURES, POINTS_MODEL, PREDICTIONS,
     PREDICTION_GAPS, ACCURACY, DAILY_PERFORMANCE, PUBLISHED)}
-RAW_TABLES = (SCHEDULE, BOXSCORES, PROP_LINES)
+RAW_TABLES = (SCHEDULE, BOXSCORES, PROP_LINES, GAME_LINES, INJURY_REPORT)
 GROUPS = ("landing", "raw", "analytics", "precompute", "predictions", "grading", "publishing")
 
 

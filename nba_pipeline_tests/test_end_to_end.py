@@ -30,6 +30,9 @@ def test_every_table_is_populated(materialized_home):
     counts = table_counts(materialized_home)
     # No gaps on the replayed days: every line player-game has every system's prediction.
     assert counts.pop("nba_predictions.prediction_gaps") == 0
+    # Replay has no injury report recorded in this span (only 2024-01-04's): empty, by design.
+    assert counts.pop("nba_raw.injury_report") == 0
+    assert counts["nba_raw.game_lines"] > 0
     assert all(n > 0 for n in counts.values()), counts
     con = duckdb.connect(str(materialized_home / "warehouse.duckdb"), read_only=True)
     rows = con.execute(

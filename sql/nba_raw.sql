@@ -77,3 +77,45 @@ CREATE TABLE IF NOT EXISTS `{project}.nba_raw.player_prop_lines` (
 PARTITION BY game_date
 CLUSTER BY player_lookup, bookmaker
 OPTIONS (description = "Player-points lines per book (alternate lines included), game date in US/Eastern.");
+
+CREATE TABLE IF NOT EXISTS `{project}.nba_raw.game_lines` (
+  game_date DATE NOT NULL,
+  game_id STRING NOT NULL,
+  event_id STRING NOT NULL,
+  home_team_abbr STRING NOT NULL,
+  away_team_abbr STRING NOT NULL,
+  commence_time_utc TIMESTAMP,
+  home_spread FLOAT64,
+  total FLOAT64,
+  home_win_prob FLOAT64,
+  book_count INT64 NOT NULL,
+  spread_books INT64,
+  total_books INT64,
+  moneyline_books INT64,
+  books STRING,
+  last_update_utc TIMESTAMP,
+  source STRING NOT NULL,
+  landing_key STRING NOT NULL
+)
+PARTITION BY game_date
+CLUSTER BY game_id
+OPTIONS (description = "One consensus game line per scheduled game: median home spread and total across books, no-vig home win probability from the moneylines.");
+
+CREATE TABLE IF NOT EXISTS `{project}.nba_raw.injury_report` (
+  game_date DATE NOT NULL,
+  report_time_utc TIMESTAMP NOT NULL,
+  game_time_et STRING,
+  matchup STRING,
+  team_abbr STRING NOT NULL,
+  player_name STRING NOT NULL,
+  player_lookup STRING NOT NULL,
+  player_id INT64,
+  status STRING NOT NULL,
+  status_raw STRING NOT NULL,
+  reason STRING,
+  source STRING NOT NULL,
+  landing_key STRING NOT NULL
+)
+PARTITION BY game_date
+CLUSTER BY team_abbr, player_lookup
+OPTIONS (description = "Players on an injury report per report time, game date (US/Eastern) and team, status normalised to Out, Doubtful, Questionable, Probable or Available.");

@@ -23,10 +23,19 @@ import pandas as pd
 from pydantic import BaseModel
 
 from nba_pipeline import tables
-from nba_pipeline.ingest.parsers import balldontlie, espn, nba_com, odds_api
+from nba_pipeline.ingest.parsers import (
+    balldontlie,
+    espn,
+    game_lines,
+    injury_report,
+    nba_com,
+    odds_api,
+)
 from nba_pipeline.ingest.parsers.common import SOURCE_GAME_COLUMNS, Parser
 from nba_pipeline.ingest.payloads import balldontlie as bdl_payloads
+from nba_pipeline.ingest.payloads import closing_lines as closing_payloads
 from nba_pipeline.ingest.payloads import espn as espn_payloads
+from nba_pipeline.ingest.payloads import injury_report as injury_payloads
 from nba_pipeline.ingest.payloads import nba_com as nba_payloads
 from nba_pipeline.ingest.payloads import odds_api as odds_payloads
 from nba_pipeline.ingest.payloads.common import PayloadError
@@ -96,12 +105,36 @@ ODDS_HISTORICAL_EVENT_ODDS = Endpoint("odds_api", "event_odds_player_points_hist
                                       odds_payloads.HistoricalEventOddsPayload,
                                       odds_api.parse_historical_event_odds, tables.PROP_LINES,
                                       tables.LANDING_LINES, order=1)
+# Game lines: one /odds call per day (h2h, spreads, totals for every event); past dates as a
+# historical snapshot; replay serves the recorded closing lines (shared data §8).
+ODDS_GAME_LINES = Endpoint("odds_api", "game_lines", odds_payloads.GameOddsPayload,
+                           game_lines.parse_game_odds, tables.GAME_LINES,
+                           tables.LANDING_GAME_LINES, order=0)
+ODDS_HISTORICAL_GAME_LINES = Endpoint("odds_api", "game_lines_historical",
+                                      odds_payloads.HistoricalGameOddsPayload,
+                                      game_lines.parse_historical_game_odds, tables.GAME_LINES,
+                                      tables.LANDING_GAME_LINES, order=1)
+CLOSING_GAME_LINES = Endpoint(game_lines.CLOSING_SOURCE, game_lines.CLOSING_ENDPOINT,
+                              closing_payloads.ClosingLinesPayload,
+                              game_lines.parse_closing_lines, tables.GAME_LINES,
+                              tables.LANDING_GAME_LINES, order=2)
+# Injury reports: the official PDF (its model validates the rows read out of it), then Ball
+# Don't Lie's current injury list when the PDF cannot be fetched.
+NBA_COM_INJURY_REPORT = Endpoint(injury_report.SOURCE, injury_report.ENDPOINT,
+                                 injury_payloads.InjuryReportDocument,
+                                 injury_report.parse_injury_report, tables.INJURY_REPORT,
+                                 tables.LANDING_INJURIES, order=0)
+BDL_INJURIES = Endpoint("balldontlie", "injuries", bdl_payloads.BdlInjuriesPayload,
+                        balldontlie.parse_bdl_injuries, tables.INJURY_REPORT,
+                        tables.LANDING_INJURIES, order=1)
 
 # In raw-table order (tables.RAW_TABLES), then primary first: the landing sensor sweeps them so.
 ENDPOINTS: dict[tuple[str, str], Endpoint] = {e.key: e for e in (
     NBA_COM_SCHEDULE, ESPN_SCOREBOARD, BDL_GAMES,
     NBA_COM_LEAGUEGAMELOG, BDL_BOX_SCORES,
     ODDS_EVENT_ODDS, ODDS_HISTORICAL_EVENT_ODDS,
+    ODDS_GAME_LINES, ODDS_HISTORICAL_GAME_LINES, CLOSING_GAME_LINES,
+    NBA_COM_INJURY_REPORT, BDL_INJURIES,
 )}
 
 

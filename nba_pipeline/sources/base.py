@@ -52,3 +52,9 @@ class NbaDataSource(ConfigurableResource):
 
     @abstractmethod
     def fetch_player_points_odds(self, game_date: date) -> Iterable[Payload]: ...
+
+    @abstractmethod
+    def fetch_game_lines(self, game_date: date) -> Iterable[Payload]: ...
+
+    @abstractmethod
+    def fetch_injury_report(self, game_date: date) -> Iterable[Payload]: ...

@@ -3,7 +3,8 @@
 Every `fetch_*` is a generator. The landing asset writes each payload as it is yielded, so when a
 source fails half-way, what already arrived is in the landing store before the error surfaces
 (and `FetchFailed.payloads` holds the same payloads for callers that collect into a list).
-Schedules fall back NBA.com -> ESPN -> Ball Don't Lie, box scores NBA.com -> Ball Don't Lie;
+Schedules fall back NBA.com -> ESPN -> Ball Don't Lie, box scores and injury reports NBA.com ->
+Ball Don't Lie;
 each payload's metadata names the source used and what it fell back from. A payload that does
 not fit its model is landed under `<endpoint>.rejected` and counts as that source failing.
 """
@@ -22,7 +23,9 @@ from nba_pipeline.constants import EASTERN
 from nba_pipeline.ingest.endpoints import (
     BDL_BOX_SCORES,
     BDL_GAMES,
+    BDL_INJURIES,
     ESPN_SCOREBOARD,
+    NBA_COM_INJURY_REPORT,
     NBA_COM_LEAGUEGAMELOG,
     NBA_COM_SCHEDULE,
     sources_for,
@@ -32,12 +35,13 @@ from nba_pipeline.sources.clients import (
     BalldontlieClient,
     EspnClient,
     NbaComClient,
+    NbaInjuryReportClient,
     OddsApiClient,
     RejectedPayload,
 )
 from nba_pipeline.sources.clients.base import ApiKeyError
 from nba_pipeline.sources.http import HttpFetchError
-from nba_pipeline.tables import BOXSCORES, SCHEDULE
+from nba_pipeline.tables import BOXSCORES, INJURY_REPORT, SCHEDULE
 
 # Failures a fallback can cure; anything else (a bug) propagates unchanged.
 SOURCE_FAILURES = (HttpFetchError, RejectedPayload, ApiKeyError)
@@ -68,9 +72,11 @@ class LiveSource(NbaDataSource):
     espn: EspnClient = Field(default_factory=EspnClient)
     balldontlie: BalldontlieClient = Field(default_factory=BalldontlieClient)
     odds_api: OddsApiClient = Field(default_factory=OddsApiClient)
+    injuries: NbaInjuryReportClient = Field(default_factory=NbaInjuryReportClient)
     # Tried in this order: the registry's primary, then its fallbacks (ingest/endpoints.py).
     schedule_sources: list[str] = sources_for(SCHEDULE)
     boxscore_sources: list[str] = sources_for(BOXSCORES)
+    injury_sources: list[str] = sources_for(INJURY_REPORT)
     # Also land boxscoretraditionalv3 per game (starters, MM:SS minutes): one call per game.
     fetch_boxscore_v3: bool = False
 
@@ -162,6 +168,30 @@ class LiveSource(NbaDataSource):
             yield payload
         if failures:
             raise FetchFailed("player points odds", game_date, failures, received)
+
+    # --- game lines -----------------------------------------------------------------------
+
+    def fetch_game_lines(self, game_date: date) -> Iterator[Payload]:
+        """One /odds call for the day's h2h, spreads and totals; a body that does not fit is
+        landed (as `.rejected`) before the failure is raised."""
+        try:
+            yield self.odds_api.game_lines(game_date, _now())
+        except RejectedPayload as exc:
+            yield exc.payload
+            raise FetchFailed("game lines", game_date, [str(exc)], [exc.payload]) from None
+        except SOURCE_FAILURES as exc:
+            raise FetchFailed("game lines", game_date, [str(exc)], []) from None
+
+    # --- injury report --------------------------------------------------------------------
+
+    def fetch_injury_report(self, game_date: date) -> Iterator[Payload]:
+        """The official PDF; Ball Don't Lie's current injury list when it cannot be had."""
+        fetchers: dict[str, Callable[[datetime], Iterable[Payload]]] = {
+            NBA_COM_INJURY_REPORT.source: lambda at: [self.injuries.report(game_date, at)],
+            BDL_INJURIES.source: lambda at: self.balldontlie.injuries(game_date, at),
+        }
+        yield from self._first_success("injury report", game_date, self.injury_sources,
+                                       fetchers)
 
     # --- shared fallback loop -------------------------------------------------------------
 

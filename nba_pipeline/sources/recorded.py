@@ -22,12 +22,16 @@ from nba_pipeline.domain.matchups import matchup_sides
 from nba_pipeline.domain.teams import BY_TRICODE, tricode_for_name
 from nba_pipeline.ingest.endpoints import NBA_COM_LEAGUEGAMELOG
 from nba_pipeline.ingest.parsers.nba_com import KEPT_GAME_TYPES, SEASON_TYPE_GAME_TYPE, game_type
+from nba_pipeline.ingest.parsers.injury_report import read_injury_pdf, report_time_utc
 
 BOX_SCORE_GLOB = "box_scores/player_logs_*.csv.gz"
 TEAM_LOG_GLOB = "team_game_logs/*.csv.gz"
 POINTS_LINES_GLOB = "prop_lines/oddsapi_props_player_points_*.csv.gz"
 # Recorded nba.com `scheduleleaguev2` season files (the 2024-25 one carries `isNeutral`).
 SCHEDULE_API_GLOB = "api_samples/nbac_schedule_api/*.json*"
+# Closing spread/total/moneyline per game (§8), and the recorded official injury report PDFs.
+GAME_LINES_GLOB = "game_lines/*.csv.gz"
+INJURY_REPORT_GLOB = "api_samples/nbac_injury_report/*.pdf"
 
 BOOK_TITLES = {
     "betmgm": "BetMGM", "betonlineag": "BetOnline.ag", "betrivers": "BetRivers",
@@ -54,7 +58,8 @@ class RecordedDataError(ValueError):
     """A recorded file that cannot be served: the message names the file, the row and why."""
 
 
-def _read_csv(path: Path, date_column: str | None) -> pd.DataFrame:
+def _read_csv(path: Path, date_column: str | None, date_format: str | None = None
+              ) -> pd.DataFrame:
     """One recorded CSV; unreadable (empty, truncated, not CSV) or with a date that is not a
     date, it fails naming the file and line, since a row of unknown date could be any day's."""
     try:
@@ -68,7 +73,7 @@ def _read_csv(path: Path, date_column: str | None) -> pd.DataFrame:
     if date_column not in frame.columns:
         raise RecordedDataError(f"recorded file {path} has no {date_column} column")
     utc = date_column == "commence_time"
-    parsed = pd.to_datetime(frame[date_column], errors="coerce", utc=utc)
+    parsed = pd.to_datetime(frame[date_column], errors="coerce", utc=utc, format=date_format)
     if parsed.isna().any():
         rows = frame.index[parsed.isna()][:5]
         bad = ", ".join(f"line {i + 2}: {frame[date_column].iloc[i]!r}" for i in rows)
@@ -79,8 +84,9 @@ def _read_csv(path: Path, date_column: str | None) -> pd.DataFrame:
 
 
 @cache
-def _read_csvs(files: tuple[Path, ...], date_column: str | None = None) -> pd.DataFrame:
-    return pd.concat([_read_csv(f, date_column) for f in files], ignore_index=True)
+def _read_csvs(files: tuple[Path, ...], date_column: str | None = None,
+               date_format: str | None = None) -> pd.DataFrame:
+    return pd.concat([_read_csv(f, date_column, date_format) for f in files], ignore_index=True)
 
 
 def box_scores(root: Path, pattern: str = BOX_SCORE_GLOB) -> pd.DataFrame:
@@ -353,3 +359,43 @@ def event_odds_bodies(root: Path, game_date: date,
         }
         bodies.append((str(event_id), json.dumps(body).encode()))
     return bodies
+
+
+@cache
+def closing_lines(root: Path, pattern: str = GAME_LINES_GLOB) -> pd.DataFrame:
+    """The recorded closing lines by US-Eastern date (`date` is m/d/yy as recorded)."""
+    return _read_csvs(_files(root, pattern), "date", "%m/%d/%y").set_index("_date").sort_index()
+
+
+def closing_lines_body(root: Path, game_date: date, pattern: str = GAME_LINES_GLOB) -> bytes:
+    """The date's recorded closing lines as JSON rows, values and team codes as recorded (the
+    parser maps the codes); a date without games (or a data folder without the file) is an
+    empty list."""
+    try:
+        rows = _rows_on(closing_lines(root, pattern), game_date)
+    except FileNotFoundError:  # a data folder without recorded lines: no lines, as for props
+        rows = pd.DataFrame()
+    files = sorted(p.name for p in root.glob(pattern))
+    records = [{k: _clean(v) for k, v in r.items()}
+               for r in rows.reset_index(drop=True).to_dict("records")]
+    return json.dumps({"game_date": game_date.isoformat(), "source_file": ",".join(files),
+                       "rows": records}).encode()
+
+
+def injury_reports(root: Path, pattern: str = INJURY_REPORT_GLOB
+                   ) -> dict[date, list[tuple[Path, datetime]]]:
+    """Recorded injury report PDFs by the US-Eastern date of their title's report time."""
+    return _injury_reports(tuple(sorted(root.glob(pattern))) if pattern else ())
+
+
+@cache
+def _injury_reports(files: tuple[Path, ...]) -> dict[date, list[tuple[Path, datetime]]]:
+    out: dict[date, list[tuple[Path, datetime]]] = {}
+    for path in files:
+        try:
+            reported = report_time_utc(read_injury_pdf(path.read_bytes()).report_time)
+        except (ValueError, OSError) as exc:
+            raise RecordedDataError(f"recorded injury report {path} cannot be read: {exc}. "
+                                    "Restore it from the shared data.") from None
+        out.setdefault(reported.astimezone(EASTERN).date(), []).append((path, reported))
+    return out

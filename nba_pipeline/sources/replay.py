@@ -6,6 +6,8 @@ from datetime import date
 from pathlib import Path
 
 from nba_pipeline.ingest.endpoints import (
+    CLOSING_GAME_LINES,
+    NBA_COM_INJURY_REPORT,
     NBA_COM_LEAGUEGAMELOG,
     NBA_COM_SCHEDULE,
     ODDS_EVENT_ODDS,
@@ -25,6 +27,9 @@ class ReplaySource(NbaDataSource):
     points_lines_glob: str = recorded.POINTS_LINES_GLOB
     # Recorded nba.com season schedules; "" serves every schedule from the team game logs.
     schedule_api_glob: str = recorded.SCHEDULE_API_GLOB
+    game_lines_glob: str = recorded.GAME_LINES_GLOB
+    # Replay has no history of injury reports: dates without a recorded PDF get none.
+    injury_report_glob: str = recorded.INJURY_REPORT_GLOB
 
     @property
     def root(self) -> Path:
@@ -63,6 +68,21 @@ class ReplaySource(NbaDataSource):
                 self.root, game_date, self.points_lines_glob
             )
         ]
+
+    def fetch_game_lines(self, game_date: date) -> list[Payload]:
+        body = recorded.closing_lines_body(self.root, game_date, self.game_lines_glob)
+        return [self._payload(CLOSING_GAME_LINES, game_date, "game_lines.json", body,
+                              "replay://closing_lines/game_lines")]
+
+    def fetch_injury_report(self, game_date: date) -> list[Payload]:
+        """The recorded report PDFs of the date, fetched at their report time; an empty
+        report set for every other date (the raw table says "no report recorded")."""
+        return [
+            Payload(NBA_COM_INJURY_REPORT.source, NBA_COM_INJURY_REPORT.endpoint, game_date,
+                    reported, path.name, path.read_bytes(),
+                    f"replay://nba_com/injury_report/{path.name}", {"mode": "replay"})
+            for path, reported in recorded.injury_reports(self.root, self.injury_report_glob
+                                                          ).get(game_date, [])]
 
     @staticmethod
     def _payload(spec: Endpoint, game_date: date, name: str, body: bytes, url: str) -> Payload:

@@ -33,7 +33,8 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_selection_accepts_groups_keys_and_downstream():
     defs = build_definitions_for(Path("/nonexistent"))
     raw = resolve_selection(defs, ["raw"])
-    assert {k.path[-1] for k in raw} == {"schedule", "player_boxscores", "player_prop_lines"}
+    assert {k.path[-1] for k in raw} == {"schedule", "player_boxscores", "player_prop_lines",
+                                         "game_lines", "injury_report"}
     down = resolve_selection(defs, ["nba_raw/player_boxscores+"])
     assert AssetKey(["nba_predictions", "prediction_accuracy"]) in down
     assert AssetKey(["nba_raw", "schedule"]) not in down

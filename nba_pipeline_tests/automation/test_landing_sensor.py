@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from dagster import AssetKey, DagsterInstance, SensorResult, build_sensor_context
 
+from nba_pipeline.defs.landing import sensors
 from nba_pipeline.defs.landing.sensors import (
     SensorCursor,
     landing_sensor,
@@ -88,6 +89,24 @@ def test_each_file_requests_its_own_raw_partition_once(store):
     assert (cursor2.dates, cursor2.sweep) == (cursor.dates, cursor.sweep)
 
 
+def test_game_lines_and_injury_reports_request_their_raw_tables(store):
+    """Live and replay game lines and both injury sources are watched like the points lines."""
+    game_lines = AssetKey(["nba_raw", "game_lines"])
+    injuries = AssetKey(["nba_raw", "injury_report"])
+    cursor = started(store)
+    store.write_bytes("odds_api/game_lines/2024-03-05/20240305T130000Z/game_lines.json", b"1")
+    store.write_bytes("closing_lines/game_lines/2024-03-04/20240304T140000Z/game_lines.json",
+                      b"2")
+    store.write_bytes("nba_com/injury_report/2024-03-06/20240306T173000Z/report.pdf", b"3")
+    store.write_bytes("balldontlie/injuries/2024-03-04/20240304T150000Z/injuries_p001.json",
+                      b"4")
+    requests, _, rejected = tick(store, cursor)
+    assert not rejected
+    assert {(r.partition_key, tuple(sorted(r.asset_selection))) for r in requests} == {
+        ("2024-03-04", tuple(sorted((game_lines, injuries)))),
+        ("2024-03-05", (game_lines,)), ("2024-03-06", (injuries,))}
+
+
 def test_a_burst_for_one_date_is_one_run(store):
     cursor = started(store)
     for i in range(12):
@@ -132,7 +151,10 @@ def test_file_rewritten_in_place_is_requested_again(store):
     store.write_bytes(key, b"the full payload")
     touch(store, key)
     requests: list = []
-    for _ in range(8):  # bounded rotation: a few prefixes per tick
+    # Bounded rotation: 12 of the (endpoint, watched date) prefixes per tick, so one full turn.
+    prefixes = len(sensors.RAW_TABLE_BY_ENDPOINT) * (
+        sensors.LOOKBACK_DAYS + sensors.LOOKAHEAD_DAYS + 2)
+    for _ in range(-(-prefixes // 12)):
         plan = plan_landing_runs(store, cursor, now=NOW, verify_per_tick=12)
         cursor, requests = plan.cursor, plan.run_requests
         if requests:

@@ -17,6 +17,7 @@ from dagster import (
 )
 from dagster._core.test_utils import create_run_for_test
 
+from nba_pipeline.defs.landing import sensors
 from nba_pipeline.defs.landing.sensors import landing_sensor
 from nba_pipeline.runner import run_range
 from nba_pipeline.sources.replay import ReplaySource
@@ -77,6 +78,14 @@ def test_files_a_run_lands_are_left_to_it_and_never_parsed_twice(tmp_path: Path,
         # A corrected box-score file for the parsed date is new content: requested again.
         (box_key,) = store.latest_fetch("nba_com", "leaguegamelog", PARSES)
         store.write_bytes(box_key, store.read_bytes(box_key).replace(b'"W"', b'"W" '))
+        # Rewritten in place (same key): seen when the bounded rotation reaches its prefix,
+        # within one full turn over the (endpoint, watched date) prefixes.
+        turn = -(-len(sensors.RAW_TABLE_BY_ENDPOINT) * (
+            sensors.LOOKBACK_DAYS + sensors.LOOKAHEAD_DAYS + 2) // sensors.VERIFY_PER_TICK)
         corrected = tick(after.cursor)
+        for _ in range(turn):
+            if corrected.run_requests:
+                break
+            corrected = tick(corrected.cursor)
         assert [(r.partition_key, r.asset_selection) for r in corrected.run_requests] == [
             (PARSES.isoformat(), [RAW[1]])]

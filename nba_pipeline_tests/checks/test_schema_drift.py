@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from dagster import AssetCheckKey, AssetKey, DagsterEventType, DagsterInstance
 
+from nba_pipeline import tables
 from nba_pipeline.defs.analytics.assets import PGS_WORKING
 from nba_pipeline.domain import analytics
 from nba_pipeline.lib.schema_check import SCHEMA_CHECK_NAME
@@ -79,7 +80,7 @@ def _run_drifted_pgs(home: Path, instance: DagsterInstance) -> dict[str, Any]:
 def test_schema_check_is_blocking():
     graph = build_definitions_for(Path("/nonexistent")).resolve_asset_graph()
     schema_checks = [k for k in graph.asset_check_keys if k.name == SCHEMA_CHECK_NAME]
-    assert len(schema_checks) == 13
+    assert len(schema_checks) == len(tables.warehouse_tables()) == 15
     assert all(graph.get(k).blocking for k in schema_checks)
 
 

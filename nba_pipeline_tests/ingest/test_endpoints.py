@@ -61,6 +61,11 @@ def test_the_registry_is_what_the_raw_tables_read() -> None:
     assert [e.key for e in endpoints_for(tables.PROP_LINES)] == [
         ("odds_api", "event_odds_player_points"),
         ("odds_api", "event_odds_player_points_historical")]
+    assert [e.key for e in endpoints_for(tables.GAME_LINES)] == [
+        ("odds_api", "game_lines"), ("odds_api", "game_lines_historical"),
+        ("closing_lines", "game_lines")]
+    assert [e.key for e in endpoints_for(tables.INJURY_REPORT)] == [
+        ("nba_com", "injury_report"), ("balldontlie", "injuries")]
 
 
 def test_the_landing_sensor_and_live_source_follow_the_registry() -> None:
@@ -72,11 +77,13 @@ def test_the_landing_sensor_and_live_source_follow_the_registry() -> None:
         k: e.raw_table.path for k, e in ENDPOINTS.items()}
     assert {k: v.path for k, v in sensors.LANDING_ASSET_BY_ENDPOINT.items()} == {
         k: e.landing_asset.path for k, e in ENDPOINTS.items()}
-    assert set(sensors.WATCHED_PREFIXES) == {"nba_com/", "odds_api/", "espn/", "balldontlie/"}
+    assert set(sensors.WATCHED_PREFIXES) == {"nba_com/", "odds_api/", "espn/", "balldontlie/",
+                                             "closing_lines/"}
     assert not {"models/", "published/"} & set(sensors.WATCHED_PREFIXES)
     live = LiveSource()
     assert live.schedule_sources == ["nba_com", "espn", "balldontlie"]
     assert live.boxscore_sources == ["nba_com", "balldontlie"]
+    assert live.injury_sources == ["nba_com", "balldontlie"]
 
 
 def test_unknown_endpoints_are_clear_errors() -> None:

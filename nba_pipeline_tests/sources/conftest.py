@@ -17,6 +17,7 @@ from nba_pipeline.sources.clients import (
     BalldontlieClient,
     EspnClient,
     NbaComClient,
+    NbaInjuryReportClient,
     OddsApiClient,
 )
 from nba_pipeline.sources.http import HttpPolicy
@@ -53,6 +54,7 @@ def live_source(base_url: str, policy: HttpPolicy = FAST, **kwargs: object) -> L
         balldontlie=BalldontlieClient(base_url=base_url, policy=policy),
         odds_api=OddsApiClient(base_url=base_url, policy=policy,
                                mode=kwargs.pop("odds_mode", "live")),  # type: ignore[arg-type]
+        injuries=NbaInjuryReportClient(base_url=base_url, policy=policy),
         **kwargs,
     )
 

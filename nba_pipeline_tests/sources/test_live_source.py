@@ -416,7 +416,7 @@ def test_profile_selects_live_clients_from_the_environment(
         api: FakeApi, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
     monkeypatch.setenv("NBA_PIPELINE_SOURCE", "live")
     for var in ("NBA_STATS_BASE_URL", "NBA_CDN_BASE_URL", "ESPN_BASE_URL",
-                "BALLDONTLIE_BASE_URL", "ODDS_API_BASE_URL"):
+                "BALLDONTLIE_BASE_URL", "ODDS_API_BASE_URL", "NBA_INJURY_REPORT_BASE_URL"):
         monkeypatch.setenv(var, api.base_url)
     api.route(STATS_SCHEDULE, [Reply(404)])  # not retried: keeps the default policy fast
     api.route(GAMELOG, [Reply(404)])
@@ -424,6 +424,10 @@ def test_profile_selects_live_clients_from_the_environment(
     api.route(BDL_BOX, [ok(sample("bdl_box_scores/raw_7a649e12.json"))])
     api.route("/v4/historical/sports/basketball_nba/events",
               [ok({"timestamp": "2024-01-15T15:00:00Z", "data": []})])
+    api.route("/v4/historical/sports/basketball_nba/odds",
+              [ok({"timestamp": "2024-01-15T15:00:00Z", "data": []})])
+    # No injury report PDF is published (404 for every hour): Ball Don't Lie's list instead.
+    api.route("/v1/player_injuries", [ok({"data": [], "meta": {"next_cursor": None}})])
     resources = local_resources(tmp_path)
     assert isinstance(resources["nba_source"], LiveSource)
     defs = Definitions(assets=[*landing_assets, *raw_assets], resources=resources)
@@ -437,6 +441,7 @@ def test_profile_selects_live_clients_from_the_environment(
         "espn", "balldontlie", "odds_api"}
     assert api.hits("/v4/historical/sports/basketball_nba/events")[0].query["date"] == [
         "2024-01-15T15:00:00Z"]
+    assert len([r for r in api.requests if r.path.startswith("/referee/injury/")]) == 8
 
 
 def test_boxscore_v3_is_landed_and_one_failing_game_does_not_drop_the_day(

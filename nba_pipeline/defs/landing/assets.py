@@ -16,7 +16,14 @@ from nba_pipeline.storage.landing import (
     fetched_at_text,
     manifest_key,
 )
-from nba_pipeline.tables import LANDING_BOXSCORES, LANDING_LINES, LANDING_SCHEDULE, Table
+from nba_pipeline.tables import (
+    LANDING_BOXSCORES,
+    LANDING_GAME_LINES,
+    LANDING_INJURIES,
+    LANDING_LINES,
+    LANDING_SCHEDULE,
+    Table,
+)
 
 # Payload metadata a source sets when it knows how many payloads a complete fetch holds
 # (e.g. the Odds API events listed for the date): fewer landed marks the fetch partial.
@@ -138,11 +145,12 @@ def _write_manifests(store: LandingStore, fetches: dict[tuple[str, str, str], _F
                            f"{record.fetched_at}/: {info['reason']}")
 
 
-def _landing_asset(files: Table, description: str, pool: str) -> Callable:
+def _landing_asset(files: Table, description: str, pool: str,
+                   kinds: frozenset[str] = frozenset({"json"})) -> Callable:
     return asset(
         key=files.path, group_name=files.group, description=description,
         partitions_def=daily_partitions, backfill_policy=BackfillPolicy.single_run(),
-        kinds={"json"}, owners=OWNERS, pool=pool,
+        kinds=set(kinds), owners=OWNERS, pool=pool,
     )
 
 
@@ -167,4 +175,21 @@ def odds_player_points_payloads(context: AssetExecutionContext, nba_source: NbaD
     return land(context, nba_source.fetch_player_points_odds, landing_store)
 
 
-landing_assets = [nba_schedule_payloads, nba_boxscore_payloads, odds_player_points_payloads]
+@_landing_asset(LANDING_GAME_LINES, "Game lines per game date: The Odds API h2h, spreads and "
+                "totals for every event in one call (replay: the recorded closing lines).",
+                pool="odds_api")
+def odds_game_lines_payloads(context: AssetExecutionContext, nba_source: NbaDataSource,
+                             landing_store: LandingStore) -> MaterializeResult:
+    return land(context, nba_source.fetch_game_lines, landing_store)
+
+
+@_landing_asset(LANDING_INJURIES, "Injury report per game date: the official NBA PDF, Ball "
+                "Don't Lie's injury list as the fallback (replay: recorded PDFs only).",
+                pool="nba_com_api", kinds=frozenset({"pdf", "json"}))
+def nba_injury_report_payloads(context: AssetExecutionContext, nba_source: NbaDataSource,
+                               landing_store: LandingStore) -> MaterializeResult:
+    return land(context, nba_source.fetch_injury_report, landing_store)
+
+
+landing_assets = [nba_schedule_payloads, nba_boxscore_payloads, odds_player_points_payloads,
+                  odds_game_lines_payloads, nba_injury_report_payloads]

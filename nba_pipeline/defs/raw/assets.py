@@ -4,9 +4,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
-from dagster import AssetExecutionContext, Failure
+from dagster import AssetExecutionContext, AssetIn, Failure
 
-from nba_pipeline.defs.raw.checks import BOXSCORE_CHECKS, PROP_LINE_CHECKS, SCHEDULE_CHECKS
+from nba_pipeline.defs.raw.checks import (
+    BOXSCORE_CHECKS,
+    GAME_LINE_CHECKS,
+    INJURY_CHECKS,
+    PROP_LINE_CHECKS,
+    SCHEDULE_CHECKS,
+)
+from nba_pipeline.domain import injuries
+from nba_pipeline.domain.game_lines import consensus_lines
 from nba_pipeline.domain.matchups import orient_to_schedule
 from nba_pipeline.ingest.endpoints import (
     dropped_counts,
@@ -23,13 +31,19 @@ from nba_pipeline.lib.warehouse_asset import (
     partition_dates,
     same_day,
     table_frame,
+    table_key,
     warehouse_asset,
     window_label,
 )
+from nba_pipeline.partitions import history
 from nba_pipeline.storage.landing import LandingStore
 from nba_pipeline.tables import (
     BOXSCORES,
+    GAME_LINES,
+    INJURY_REPORT,
     LANDING_BOXSCORES,
+    LANDING_GAME_LINES,
+    LANDING_INJURIES,
     LANDING_LINES,
     LANDING_SCHEDULE,
     PROP_LINES,
@@ -141,4 +155,46 @@ def player_prop_lines(context: AssetExecutionContext, landing_store: LandingStor
                               {"schedule": schedule})
 
 
-raw_assets = [schedule, player_boxscores, player_prop_lines]
+# One consensus line per scheduled game; events matching no game are reported, not dropped.
+@warehouse_asset(GAME_LINES, deps=[LANDING_GAME_LINES], ins=same_day(schedule=SCHEDULE),
+                 checks=GAME_LINE_CHECKS)
+def game_lines(context: AssetExecutionContext, landing_store: LandingStore,
+               schedule: pd.DataFrame) -> Iterator:
+    parsed, report = parse_window(context, landing_store, GAME_LINES)
+    lines, fell_out = consensus_lines(parsed, schedule)
+    frame = table_frame(lines, GAME_LINES)
+    yield from checked_output(context, GAME_LINES, GAME_LINE_CHECKS, frame, {
+        "games": len(frame), "book_rows": len(parsed), "events_fell_out": len(fell_out),
+        **report}, {"schedule": schedule, "fell_out": fell_out})
+
+
+# Names are matched to nba.com ids among the players of a year of box scores before the date.
+PLAYER_ID_LOOKBACK_DAYS = 365
+
+
+@warehouse_asset(INJURY_REPORT, deps=[LANDING_INJURIES], ins={
+    "schedule": AssetIn(table_key(SCHEDULE)),
+    "player_boxscores": AssetIn(table_key(BOXSCORES),
+                                partition_mapping=history(PLAYER_ID_LOOKBACK_DAYS)),
+}, checks=INJURY_CHECKS)
+def injury_report(context: AssetExecutionContext, landing_store: LandingStore,
+                  schedule: pd.DataFrame, player_boxscores: pd.DataFrame) -> Iterator:
+    parsed, report = parse_window(context, landing_store, INJURY_REPORT)
+    kept, not_playing = injuries.teams_playing(parsed, schedule)
+    players = player_boxscores[["game_date", "player_id", "player_lookup", "team_abbr"]] if len(
+        player_boxscores) else pd.DataFrame(columns=["game_date", "player_id", "player_lookup",
+                                                     "team_abbr"])
+    frame = table_frame(injuries.with_player_ids(kept, players), INJURY_REPORT)
+    chosen, _, _ = chosen_fetches(landing_store, endpoints_for(INJURY_REPORT),
+                                  partition_dates(context))
+    no_report = [d.isoformat() for d in partition_dates(context) if d not in chosen]
+    if no_report:
+        context.log.info(f"{INJURY_REPORT.name}: no report recorded for {len(no_report)} "
+                         f"date(s): {no_report[:10]}")
+    yield from checked_output(context, INJURY_REPORT, INJURY_CHECKS, frame, {
+        "players": len(frame), "no_report_recorded": no_report[:50],
+        "rows_teams_not_playing": len(not_playing), **report},
+        {"no_report": pd.DataFrame({"game_date": no_report})})
+
+
+raw_assets = [schedule, player_boxscores, player_prop_lines, game_lines, injury_report]

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from nba_pipeline.constants import BOX_SCORE_STATS, MAX_LINE, MIN_LINE
+from nba_pipeline.domain.injuries import STATUSES
 from nba_pipeline.lib.checks import Check, Outcome, out_of_range, sample, unique_rows
 
 MIN_PLAYERS_PER_TEAM = 5
@@ -253,4 +254,101 @@ PROP_LINE_CHECKS = [
           "is one of them (0 days without a schedule, 0 unmatched events).",
           _lines_match_schedule, blocking=True,
           threshold="0 lined days without scheduled games, 0 events not in the schedule"),
+]
+
+
+# Game lines: modern closing totals run about 195..265 and spreads rarely pass 20; outside
+# 170..280 or beyond 30 points the number is a parse slip (a team total, a moneyline, a sign).
+MIN_TOTAL, MAX_TOTAL, MAX_SPREAD = 170.0, 280.0, 30.0
+
+
+def _game_line_values(frame: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> Outcome:
+    return out_of_range(frame, {"total": (MIN_TOTAL, MAX_TOTAL),
+                                "home_spread": (-MAX_SPREAD, MAX_SPREAD)},
+                        ["game_date", "game_id", "away_team_abbr", "home_team_abbr", "books"])
+
+
+def _every_game_has_line(frame: pd.DataFrame, inputs: Mapping[str, pd.DataFrame]) -> Outcome:
+    """Every scheduled game of the window has a consensus line (a warning: books may not
+    price a game yet in the morning, and replay has no lines for some game types)."""
+    schedule = inputs.get("schedule", pd.DataFrame())
+    if schedule.empty:
+        return Outcome(True, {"scheduled_games": 0, "games_without_line": 0, "missing": []})
+    lined = set(frame["game_id"].astype(str)) if len(frame) else set()
+    missing = schedule[~schedule["game_id"].astype(str).isin(lined)]
+    return Outcome(len(missing) == 0, {
+        "scheduled_games": len(schedule), "games_without_line": len(missing),
+        "missing": [f"{pd.Timestamp(r.game_date).date()} {r.game_id} "
+                    f"{r.away_team_abbr}@{r.home_team_abbr}"
+                    for r in missing.itertuples(index=False)][:50]})
+
+
+def _lines_fell_out(frame: pd.DataFrame, inputs: Mapping[str, pd.DataFrame]) -> Outcome:
+    """Every priced event became a row: none fell out for an unknown team or no game."""
+    fell_out = inputs.get("fell_out", pd.DataFrame())
+    return Outcome(fell_out.empty, {
+        "events_fell_out": len(fell_out),
+        "fell_out": sample(fell_out, ["game_date", "event_id", "away_team", "home_team",
+                                      "books", "reason", "landing_key"], 50)
+        if len(fell_out) else []})
+
+
+GAME_LINE_CHECKS = [
+    unique_rows("one_line_per_game", ["game_id"],
+                "Two events matched to one game would double its line downstream."),
+    Check("game_line_values_plausible",
+          f"total in {MIN_TOTAL:g}..{MAX_TOTAL:g} and |home_spread| <= {MAX_SPREAD:g} on "
+          "every game (0 bad rows); the sample names the game.",
+          _game_line_values, blocking=True,
+          threshold=f"0 games with total outside {MIN_TOTAL:g}..{MAX_TOTAL:g} or "
+          f"|spread| > {MAX_SPREAD:g}"),
+    Check("every_scheduled_game_has_line",
+          "Every game of nba_raw.schedule on the date has a line; the missing games are "
+          "listed (warning).", _every_game_has_line, warn=True,
+          threshold="0 scheduled games without a line (warning)"),
+    Check("game_lines_match_schedule",
+          "Every priced event matched a scheduled game; each one that fell out is listed "
+          "with its reason (unknown team, other date, no such game) (warning).",
+          _lines_fell_out, warn=True, threshold="0 events fell out (warning)"),
+]
+
+
+def _injury_status_known(frame: pd.DataFrame, inputs: Mapping[str, pd.DataFrame]) -> Outcome:
+    """Every status is one of the five; an unknown one is named (a new word upstream)."""
+    no_report = inputs.get("no_report", pd.DataFrame(columns=["game_date"]))
+    dates = sorted(str(d) for d in no_report["game_date"])
+    note = {"no_report_recorded": dates} if dates else {}
+    if frame.empty:
+        return Outcome(True, {"bad_rows": 0, **note})
+    bad = frame[~frame["status"].isin(STATUSES)]
+    return Outcome(len(bad) == 0, {
+        "bad_rows": len(bad), "unknown_statuses": sorted(bad["status"].astype(str).unique()),
+        "sample": sample(bad, ["game_date", "team_abbr", "player_name", "status", "source"])
+        if len(bad) else [], **note})
+
+
+def _injury_players_matched(frame: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> Outcome:
+    """Every listed player has an nba.com id (warning: two-way and G League call-ups may
+    have no box score yet)."""
+    if frame.empty:
+        return Outcome(True, {"unmatched": 0})
+    bad = frame[frame["player_id"].isna()]
+    return Outcome(len(bad) == 0, {
+        "players": len(frame), "unmatched": len(bad),
+        "sample": sample(bad, ["game_date", "team_abbr", "player_name", "player_lookup",
+                               "status"], 30) if len(bad) else []})
+
+
+INJURY_CHECKS = [
+    unique_rows("one_row_per_report_player",
+                ["report_time_utc", "game_date", "team_abbr", "player_lookup"],
+                "A player listed twice in one report has two statuses."),
+    Check("injury_status_known",
+          "Every status is one of Out, Doubtful, Questionable, Probable, Available (0 bad "
+          "rows; unknown statuses are named). A date with no report recorded passes and "
+          "says so (`no_report_recorded`).", _injury_status_known, blocking=True,
+          threshold="0 rows with a status outside the five"),
+    Check("injury_players_matched",
+          "Every listed player matched an nba.com player id by normalised name (warning).",
+          _injury_players_matched, warn=True, threshold="0 unmatched players (warning)"),
 ]

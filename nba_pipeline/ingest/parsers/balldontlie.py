@@ -4,11 +4,12 @@ score fallback). Game ids are game codes (see `ingest/parsers/common.py`)."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import TypeVar
 
 import pandas as pd
 
+from nba_pipeline.domain.injuries import normalise_status
 from nba_pipeline.domain.players import player_lookup_series
 from nba_pipeline.ingest.parsers.common import (
     FINAL,
@@ -21,10 +22,12 @@ from nba_pipeline.ingest.parsers.common import (
     season_label,
     team_id,
 )
+from nba_pipeline.ingest.parsers.injury_report import ROW_COLUMNS
 from nba_pipeline.ingest.payloads.balldontlie import (
     BdlBoxScoresPayload,
     BdlGameSides,
     BdlGamesPayload,
+    BdlInjuriesPayload,
 )
 from nba_pipeline.ingest.payloads.common import PayloadError, validate_payload
 
@@ -102,4 +105,44 @@ def parse_bdl_box_scores(body: bytes, game_date: date, key: str) -> pd.DataFrame
     frame = pd.DataFrame(rows)
     if len(frame):
         frame["player_lookup"] = player_lookup_series(frame["player_name"])
+    return frame
+
+
+# Ball Don't Lie team ids of the 30 NBA teams (`/v1/teams`; higher ids are historical teams).
+BDL_TEAM_TRICODES = dict(enumerate((
+    "ATL", "BOS", "BKN", "CHA", "CHI", "CLE", "DAL", "DEN", "DET", "GSW", "HOU", "IND", "LAC",
+    "LAL", "MEM", "MIA", "MIL", "MIN", "NOP", "NYK", "OKC", "ORL", "PHI", "PHX", "POR", "SAC",
+    "SAS", "TOR", "UTA", "WAS"), start=1))
+
+
+def parse_bdl_injuries(body: bytes, game_date: date, key: str) -> pd.DataFrame:
+    """`/v1/player_injuries` -> injury rows: the injury-report fallback. The list has no game
+    date or report time: the rows are the partition's date as of the fetch time (the landing
+    key's), and carry no matchup. Every NBA team's injured players are listed; the raw asset
+    keeps the teams the schedule has playing that day."""
+    endpoint = "injuries"
+    payload = validate_payload(BdlInjuriesPayload, body, source=SOURCE, endpoint=endpoint,
+                               game_date=game_date, key=key)
+    try:
+        fetched = pd.Timestamp(datetime.strptime(key.split("/")[3], "%Y%m%dT%H%M%SZ"),
+                               tz="UTC")
+    except (IndexError, ValueError):
+        raise PayloadError(SOURCE, endpoint, game_date, key,
+                           "the landing key has no fetch time") from None
+    rows = []
+    for injury in payload.data:
+        team = BDL_TEAM_TRICODES.get(injury.player.team_id)
+        if team is None:
+            raise PayloadError(SOURCE, endpoint, game_date, key,
+                               f"player {injury.player.id}: unknown team id "
+                               f"{injury.player.team_id}")
+        rows.append({
+            "game_date": game_date, "report_time_utc": fetched, "game_time_et": None,
+            "matchup": None, "team_abbr": team,
+            "player_name": f"{injury.player.first_name} {injury.player.last_name}",
+            "status": normalise_status(injury.status), "status_raw": injury.status,
+            "reason": injury.description, "source": SOURCE, "landing_key": key})
+    frame = pd.DataFrame(rows, columns=[c for c in ROW_COLUMNS if c != "player_lookup"])
+    frame.insert(6, "player_lookup", player_lookup_series(frame["player_name"])
+                 if len(frame) else pd.Series(dtype="object"))
     return frame

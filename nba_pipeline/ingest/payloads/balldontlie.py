@@ -114,3 +114,24 @@ class BdlStatsPayload(PayloadModel):
 
     data: list[BdlStatLine]
     meta: BdlMeta | None = None
+
+
+class BdlInjuryPlayer(PayloadModel):
+    id: int
+    first_name: str
+    last_name: str
+    team_id: int
+
+
+class BdlInjury(PayloadModel):
+    player: BdlInjuryPlayer
+    status: str = Field(min_length=1)  # "Out", "Day-To-Day", ...
+    return_date: str | None = None
+    description: str | None = None
+
+
+class BdlInjuriesPayload(PayloadModel):
+    """`/v1/player_injuries`: the players currently injured (no game date), cursor-paged."""
+
+    data: list[BdlInjury]
+    meta: BdlMeta | None = None

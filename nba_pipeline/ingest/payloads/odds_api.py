@@ -134,3 +134,21 @@ AnyEventOdds = EventOdds[AnyOddsOutcome]
 class HistoricalAnyEventOddsPayload(PayloadModel):
     timestamp: str
     data: AnyEventOdds
+
+
+class GameOddsPayload(RootModel[list[AnyEventOdds]]):
+    """`/v4/sports/{sport}/odds?markets=h2h,spreads,totals`: every event of the day, one call."""
+
+
+class HistoricalGameOddsPayload(PayloadModel):
+    """`/v4/historical/sports/{sport}/odds` (a list of events) or `.../events/{id}/odds` (one
+    event, the recorded samples' shape) inside a snapshot envelope."""
+
+    timestamp: str
+    previous_timestamp: str | None = None
+    next_timestamp: str | None = None
+    data: list[AnyEventOdds] | AnyEventOdds
+
+    @property
+    def events(self) -> list[AnyEventOdds]:
+        return self.data if isinstance(self.data, list) else [self.data]

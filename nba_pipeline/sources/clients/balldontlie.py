@@ -1,4 +1,5 @@
-"""Ball Don't Lie v1: games (last-resort schedule) and box scores (fallback box scores).
+"""Ball Don't Lie v1: games (last-resort schedule), box scores (fallback box scores) and
+player injuries (the injury report's fallback).
 
 Auth is the raw key in the `Authorization` header (BALLDONTLIE_API_KEY). List endpoints page
 with `meta.next_cursor`; each page is its own payload (`games_p001.json`, ...), all sharing one
@@ -13,8 +14,13 @@ from typing import ClassVar
 
 from pydantic import BaseModel, Field
 
-from nba_pipeline.ingest.endpoints import BDL_BOX_SCORES, BDL_GAMES
-from nba_pipeline.ingest.payloads import BdlBoxScoresPayload, BdlGamesPayload, BdlMeta
+from nba_pipeline.ingest.endpoints import BDL_BOX_SCORES, BDL_GAMES, BDL_INJURIES
+from nba_pipeline.ingest.payloads import (
+    BdlBoxScoresPayload,
+    BdlGamesPayload,
+    BdlInjuriesPayload,
+    BdlMeta,
+)
 from nba_pipeline.sources.base import Payload
 from nba_pipeline.sources.clients.base import ApiClient, env_secret, url_from_env
 from nba_pipeline.sources.http import HttpFetchError, HttpPolicy
@@ -50,6 +56,11 @@ class BalldontlieClient(ApiClient):
     def box_scores(self, game_date: date, fetched_at: datetime) -> Iterator[Payload]:
         yield from self._paged("v1/box_scores", {"date": game_date.isoformat()},
                                BDL_BOX_SCORES.endpoint, BdlBoxScoresPayload, game_date, fetched_at)
+
+    def injuries(self, game_date: date, fetched_at: datetime) -> Iterator[Payload]:
+        """Every currently injured player (the list has no date: it is what is known now)."""
+        yield from self._paged("v1/player_injuries", {"per_page": self.per_page},
+                               BDL_INJURIES.endpoint, BdlInjuriesPayload, game_date, fetched_at)
 
     def _paged(self, path: str, params: dict[str, object], endpoint: str,
                model: type[BaseModel], game_date: date, fetched_at: datetime

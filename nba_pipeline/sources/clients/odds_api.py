@@ -1,4 +1,5 @@
-"""The Odds API v4: NBA events and per-event `player_points` odds, live or historical.
+"""The Odds API v4: NBA events, per-event `player_points` odds and the day's game lines
+(`h2h,spreads,totals` for every event in one call), live or historical.
 
 The key goes in the `apiKey` query parameter (the API accepts nothing else), so every URL
 shown anywhere is redacted (`apiKey=***`). Each response's quota headers
@@ -16,11 +17,18 @@ from urllib.parse import quote
 from pydantic import Field
 
 from nba_pipeline.constants import EASTERN
-from nba_pipeline.ingest.endpoints import ODDS_EVENT_ODDS, ODDS_HISTORICAL_EVENT_ODDS
+from nba_pipeline.ingest.endpoints import (
+    ODDS_EVENT_ODDS,
+    ODDS_GAME_LINES,
+    ODDS_HISTORICAL_EVENT_ODDS,
+    ODDS_HISTORICAL_GAME_LINES,
+)
 from nba_pipeline.ingest.payloads import (
     EventOddsPayload,
+    GameOddsPayload,
     HistoricalEventOddsPayload,
     HistoricalEventsPayload,
+    HistoricalGameOddsPayload,
     OddsEvent,
     OddsEventsPayload,
     valid_events,
@@ -31,6 +39,7 @@ from nba_pipeline.sources.http import HttpPolicy, Response
 
 API_KEY_ENV = "ODDS_API_KEY"
 SPORT = "basketball_nba"
+GAME_LINE_MARKETS = "h2h,spreads,totals"
 QUOTA_HEADERS = ("x-requests-remaining", "x-requests-used", "x-requests-last")
 
 
@@ -117,4 +126,24 @@ class OddsApiClient(ApiClient):
             payload = self.get_payload(url, ODDS_EVENT_ODDS.endpoint, game_date,
                                        fetched_at, f"{event_id}.json")
             self.validate(payload, EventOddsPayload)
+        return payload
+
+    def game_lines(self, game_date: date, fetched_at: datetime) -> Payload:
+        """Every event of `game_date` (US/Eastern) with h2h, spreads and totals: one call (its
+        cost is 3 markets x regions credits; 10x that as a historical snapshot)."""
+        params: dict[str, object] = {"apiKey": self._key(), "regions": self.regions,
+                                     "markets": GAME_LINE_MARKETS,
+                                     "oddsFormat": self.odds_format, "dateFormat": "iso",
+                                     **self._day_window(game_date)}
+        if self.is_historical(game_date):
+            url = self.url(f"v4/historical/sports/{SPORT}/odds",
+                           {**params, "date": self._snapshot(game_date)})
+            payload = self.get_payload(url, ODDS_HISTORICAL_GAME_LINES.endpoint, game_date,
+                                       fetched_at, "game_lines.json")
+            self.validate(payload, HistoricalGameOddsPayload)
+        else:
+            url = self.url(f"v4/sports/{SPORT}/odds", params)
+            payload = self.get_payload(url, ODDS_GAME_LINES.endpoint, game_date, fetched_at,
+                                       "game_lines.json")
+            self.validate(payload, GameOddsPayload)
         return payload
