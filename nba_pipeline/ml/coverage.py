@@ -55,7 +55,13 @@ def line_coverage(lines: pd.DataFrame, schedule: pd.DataFrame, context: pd.DataF
     ctx = context.assign(game_date=_dates(context), player_lookup=context[
         "player_lookup"].astype(str)) if len(context) else pd.DataFrame(
         columns=["game_date", "team_abbr", "player_lookup", "player_name", "cold_start"])
-    resolved, matches = _resolved(lines, ctx) if len(ctx) else (lines, pd.DataFrame())
+    # A rookie row's lookup is the line's own spelling, not a known player: counted as known,
+    # it would stop that spelling from meeting the box-score name on his later dates within one
+    # range run (a day-by-day run never saw it). Unresolved, the spelling keeps its lookup and
+    # meets the rookie row's predictions on his first day, as in the context.
+    players = (ctx[~ctx["cold_start"].eq("rookie").fillna(False).astype(bool)]
+               if len(ctx) and "cold_start" in ctx else ctx)
+    resolved, matches = _resolved(lines, players) if len(players) else (lines, pd.DataFrame())
     cons = consensus_lines(resolved)
     cons = cons.assign(game_date=_dates(cons), player_lookup=cons["player_lookup"].astype(str))
     names = resolved.assign(game_date=eastern_game_date(resolved).to_numpy(),

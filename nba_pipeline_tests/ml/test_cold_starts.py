@@ -221,3 +221,37 @@ def test_a_missing_prediction_for_a_context_player_is_unexplained(world, out) ->
     (row,) = _rows(cov, _warm(out)).itertuples()
     assert row.reason == coverage.UNEXPLAINED and row.missing_systems == "lightgbm"
     assert row.systems_predicted == 2
+
+
+def test_a_rookie_rows_spelling_still_meets_the_box_score_name_later_in_the_range(
+        world, out) -> None:
+    """One range run, two dates: on D an unresolved book spelling ("J. Brunson") became its own
+    rookie row; on D+1 the same spelling belongs to the known player. The rookie row's lookup
+    is no known player, so D+1 still resolves to the box-score name (found by
+    bench/cold_starts.py: `K. Caldwell-Pope`, a gap only in a range run)."""
+    spelled, lookup, nxt = "J. Brunson", "jbrunson", D + pd.Timedelta(days=1)
+    shift = {"game_date": lambda f: pd.to_datetime(f["game_date"]) + pd.Timedelta(days=1)}
+    ctx, preds = out["context"], out["predictions"]
+    rookie_ctx = _rows(ctx, TRADED).assign(player_lookup=lookup, player_name=spelled,
+                                           cold_start="rookie")
+    rookie_preds = _rows(preds, TRADED).assign(player_lookup=lookup, player_name=spelled)
+    later_ctx = _rows(ctx, TRADED).assign(**shift)
+    later_preds = _rows(preds, TRADED).assign(**shift)
+    later_box = _rows(world["box"], TRADED).assign(**shift)
+    day_lines = world["lines"][analytics.eastern_game_date(world["lines"]) == D]
+    brunson = day_lines[day_lines["player_lookup"] == TRADED]
+    later_lines = brunson.assign(
+        player_name=spelled, player_lookup=lookup,
+        commence_time_utc=pd.to_datetime(brunson["commence_time_utc"]) + pd.Timedelta(days=1),
+        game_date=pd.to_datetime(brunson["game_date"]) + pd.Timedelta(days=1))
+    rookie_lines = brunson.assign(player_name=spelled, player_lookup=lookup)
+    cov = coverage.line_coverage(
+        pd.concat([rookie_lines, later_lines], ignore_index=True),
+        pd.concat([world["schedule"], world["schedule"].assign(**shift)], ignore_index=True),
+        pd.concat([rookie_ctx, later_ctx], ignore_index=True),
+        pd.concat([rookie_preds, later_preds], ignore_index=True), later_box)
+    later = cov[pd.to_datetime(cov["game_date"]) == nxt]
+    assert later["player_lookup"].tolist() == [TRADED]
+    assert later["reason"].isna().all() and later["played"].all()
+    first = cov[pd.to_datetime(cov["game_date"]) == D]
+    assert first["player_lookup"].tolist() == [lookup] and first["reason"].isna().all()
