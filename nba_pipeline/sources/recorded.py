@@ -21,8 +21,8 @@ from nba_pipeline.constants import EASTERN
 from nba_pipeline.domain.matchups import matchup_sides
 from nba_pipeline.domain.teams import BY_TRICODE, tricode_for_name
 from nba_pipeline.ingest.endpoints import NBA_COM_LEAGUEGAMELOG
-from nba_pipeline.ingest.parsers.nba_com import KEPT_GAME_TYPES, SEASON_TYPE_GAME_TYPE, game_type
 from nba_pipeline.ingest.parsers.injury_report import read_injury_pdf, report_time_utc
+from nba_pipeline.ingest.parsers.nba_com import KEPT_GAME_TYPES, SEASON_TYPE_GAME_TYPE, game_type
 
 BOX_SCORE_GLOB = "box_scores/player_logs_*.csv.gz"
 TEAM_LOG_GLOB = "team_game_logs/*.csv.gz"

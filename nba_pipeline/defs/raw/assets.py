@@ -28,6 +28,7 @@ from nba_pipeline.ingest.payloads import PayloadError
 from nba_pipeline.lib.landed_inputs import chosen_fetches, parsed_inputs
 from nba_pipeline.lib.warehouse_asset import (
     checked_output,
+    history,
     partition_dates,
     same_day,
     table_frame,
@@ -35,7 +36,6 @@ from nba_pipeline.lib.warehouse_asset import (
     warehouse_asset,
     window_label,
 )
-from nba_pipeline.partitions import history
 from nba_pipeline.storage.landing import LandingStore
 from nba_pipeline.tables import (
     BOXSCORES,
@@ -174,8 +174,7 @@ PLAYER_ID_LOOKBACK_DAYS = 365
 
 @warehouse_asset(INJURY_REPORT, deps=[LANDING_INJURIES], ins={
     "schedule": AssetIn(table_key(SCHEDULE)),
-    "player_boxscores": AssetIn(table_key(BOXSCORES),
-                                partition_mapping=history(PLAYER_ID_LOOKBACK_DAYS)),
+    "player_boxscores": history(BOXSCORES, PLAYER_ID_LOOKBACK_DAYS),
 }, checks=INJURY_CHECKS)
 def injury_report(context: AssetExecutionContext, landing_store: LandingStore,
                   schedule: pd.DataFrame, player_boxscores: pd.DataFrame) -> Iterator:
