@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -49,10 +50,16 @@ def run(args: argparse.Namespace) -> int:
           f"{env['DAGSTER_PG_HOST']}:{env['DAGSTER_PG_PORT']}/{env['DAGSTER_PG_DB']}")
     dagster = Path(sys.executable).parent / "dagster"
     extra = [a for a in args.dagster_args if a != "--"] or ["-h", "127.0.0.1", "-p", "3000"]
+    proc = subprocess.Popen([str(dagster), "dev", *extra], env={**env, "DAGSTER_HOME": str(home)})
     try:
-        return subprocess.call([str(dagster), "dev", *extra], env={**env,
-                                                                   "DAGSTER_HOME": str(home)})
-    except KeyboardInterrupt:
+        return proc.wait()
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (cli.py turns it into the same)
+        proc.send_signal(signal.SIGINT)  # dagster dev stops its webserver and daemon itself
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
         return 130
     finally:
         if cluster is not None:

@@ -3,7 +3,8 @@
 a two-day `backfill --submit` is one backfill run and nothing else, and every run went through
 the production run queue with the production pools.
 
-One daemon serves both parts (its start and the sensors' 30 s ticks dominate the time). The
+One daemon serves both parts (its start, the sensors' ticks, lowered to 5 s here, and the
+backfill daemon's 30 s ticks dominate the time). The
 DuckDB warehouse is read only once the daemon is stopped: a reader beside a run's writer would
 make the run fail on DuckDB's file lock.
 """
