@@ -122,6 +122,21 @@ class SameDayRawInProgress(SameDayInputsMissing):
         return in_progress.compute_intersection(same_day)
 
 
+async def updated_or_requested(context: AutomationContext, keys: Sequence[AssetKey]) -> set[str]:
+    """Partition keys of `keys` updated since the previous tick or requested on this one."""
+    previous = context.previous_temporal_context
+    dates: set[str] = set()
+    for key in keys:
+        if previous is not None:
+            updated = await context.asset_graph_view.compute_updated_since_temporal_context_subset(
+                key=key, temporal_context=previous)
+            dates |= set(updated.expensively_compute_partition_keys())
+        requested = context.request_subsets_by_key.get(key)
+        if requested is not None:
+            dates |= set(requested.expensively_compute_partition_keys())
+    return dates
+
+
 class SameDayInputsUpdated(SameDayCondition):
     """True for a game date whose own partition of any of `keys` updated since the previous
     tick or is requested on this one. Lets an asset follow a same-day asset it does not read
@@ -131,17 +146,7 @@ class SameDayInputsUpdated(SameDayCondition):
     template = "The same game date's partition of {names} updated"
 
     async def evaluate(self, context: AutomationContext) -> AutomationResult:  # type: ignore[override]
-        previous = context.previous_temporal_context
-        view = context.asset_graph_view
-        dates: set[str] = set()
-        for key in self._keys:
-            if previous is not None:
-                updated = await view.compute_updated_since_temporal_context_subset(
-                    key=key, temporal_context=previous)
-                dates |= set(updated.expensively_compute_partition_keys())
-            requested = context.request_subsets_by_key.get(key)
-            if requested is not None:
-                dates |= set(requested.expensively_compute_partition_keys())
+        dates = await updated_or_requested(context, self._keys)
         return AutomationResult(
             context, context.candidate_subset.compute_intersection_with_partition_keys(dates))
 
@@ -178,17 +183,7 @@ class EarlierInputsUpdated(SameDayCondition):
         return out
 
     async def evaluate(self, context: AutomationContext) -> AutomationResult:  # type: ignore[override]
-        previous = context.previous_temporal_context
-        view = context.asset_graph_view
-        updated_dates: set[str] = set()
-        for key in self._keys:
-            if previous is not None:
-                updated = await view.compute_updated_since_temporal_context_subset(
-                    key=key, temporal_context=previous)
-                updated_dates |= set(updated.expensively_compute_partition_keys())
-            requested = context.request_subsets_by_key.get(key)
-            if requested is not None:
-                updated_dates |= set(requested.expensively_compute_partition_keys())
+        updated_dates = await updated_or_requested(context, self._keys)
         partitions_def = context.asset_graph.get(context.key).partitions_def
         dates = self._dates_after(partitions_def, updated_dates) if updated_dates else set()
         return AutomationResult(
