@@ -82,6 +82,7 @@ def warehouse_asset(
     `schema_matches_ddl` check on what it writes (lib/schema_check.py).
     """
     schema = table_schema(table.name)
+    windows = history_inputs(ins)
     decorate = asset(
         key=table_key(table),
         group_name=table.group,
@@ -92,8 +93,7 @@ def warehouse_asset(
             "partition_expr": schema.partition_column or "game_date",
             "ddl": table.ddl_file,
             "clustering": ", ".join(schema.clustering),
-            **({HISTORY_INPUTS: MetadataValue.json(history_inputs(ins))}
-               if history_inputs(ins) else {}),
+            **({HISTORY_INPUTS: MetadataValue.json(windows)} if windows else {}),
         },
         kinds={"pandas", "duckdb", "bigquery"},
         owners=OWNERS,
