@@ -37,6 +37,10 @@ from nba_pipeline import defs as defs_package  # noqa: E402  (after the filters)
 from nba_pipeline.lib.automation import with_automation  # noqa: E402
 from nba_pipeline.lib.freshness import with_freshness  # noqa: E402
 from nba_pipeline.profiles import resources_for  # noqa: E402
+from nba_pipeline.storage.sqlite_instance import install_relaxed_sync  # noqa: E402
+
+# The local sqlite run history without a disk sync per event (storage/sqlite_instance.py).
+install_relaxed_sync()
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 

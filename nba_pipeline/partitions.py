@@ -24,8 +24,14 @@ from nba_pipeline.constants import EASTERN, GAME_DATE_START, GAME_DATE_TIMEZONE
 
 OFF_SEASON_CRON = "0 0 * 7-9 *"  # every day of July, August and September
 CHRISTMAS_EVE_CRON = "0 0 24 12 *"
-# Dated exclusions are computed through this year (a definitions constant: extend it then).
-LAST_CALENDAR_YEAR = 2040
+THANKSGIVING_CRON = "0 0 * 11 4#4"  # the fourth Thursday of November
+PRESIDENTS_DAY_CRON = "0 0 * 2 1#3"  # the third Monday of February: the break's Monday
+# The break's other days (Friday to Sunday before, Tuesday after) have no cron (cron cannot say
+# "the Friday before the third Monday"), so they are listed as dates, through this year. Dagster
+# stores a copy of every exclusion in each partition subset it serializes, and a run writes one
+# such copy per check and game day (its planned check rows): 2040 cost 12.5 KB per copy, through
+# 2032 with the crons above 5 KB (docs/performance.md). Extend it before the 2032-33 season.
+LAST_CALENDAR_YEAR = 2032
 
 
 def thanksgiving(year: int) -> date:
@@ -33,19 +39,21 @@ def thanksgiving(year: int) -> date:
     return first + timedelta(days=(3 - first.weekday()) % 7 + 21)
 
 
+def presidents_day(year: int) -> date:
+    first = date(year, 2, 1)
+    return first + timedelta(days=(0 - first.weekday()) % 7 + 14)
+
+
 def all_star_break(year: int) -> list[date]:
     """Friday to Tuesday around All-Star Sunday (the Sunday before Presidents' Day)."""
-    first = date(year, 2, 1)
-    presidents_day = first + timedelta(days=(0 - first.weekday()) % 7 + 14)
-    sunday = presidents_day - timedelta(days=1)
-    return [sunday + timedelta(days=k) for k in range(-2, 3)]
+    return [presidents_day(year) + timedelta(days=k) for k in range(-3, 2)]
 
 
 def _dated_exclusions() -> Iterator[date]:
+    """The break's days that are not its Monday (those are PRESIDENTS_DAY_CRON's)."""
     first_year = date.fromisoformat(GAME_DATE_START).year
     for year in range(first_year, LAST_CALENDAR_YEAR + 1):
-        yield thanksgiving(year)
-        yield from all_star_break(year)
+        yield from (d for d in all_star_break(year) if d != presidents_day(year))
 
 
 NO_GAME_DAYS: tuple[date, ...] = tuple(sorted(_dated_exclusions()))
@@ -53,7 +61,7 @@ NO_GAME_DAYS: tuple[date, ...] = tuple(sorted(_dated_exclusions()))
 # end_offset=1: today's partition exists (predictions are made before today's games).
 daily_partitions = DailyPartitionsDefinition(
     start_date=GAME_DATE_START, timezone=GAME_DATE_TIMEZONE, end_offset=1,
-    exclusions=[OFF_SEASON_CRON, CHRISTMAS_EVE_CRON,
+    exclusions=[OFF_SEASON_CRON, CHRISTMAS_EVE_CRON, THANKSGIVING_CRON, PRESIDENTS_DAY_CRON,
                 *(datetime(d.year, d.month, d.day) for d in NO_GAME_DAYS)],
 )
 _NO_GAME_DAY_SET = frozenset(NO_GAME_DAYS)
@@ -61,8 +69,9 @@ _NO_GAME_DAY_SET = frozenset(NO_GAME_DAYS)
 
 def is_game_day(day: date) -> bool:
     """Whether `day` can have NBA games, i.e. is a partition (same rule as the exclusions)."""
-    return not (day.month in (7, 8, 9) or (day.month, day.day) == (12, 24)
-                or day in _NO_GAME_DAY_SET)
+    if day.month in (7, 8, 9) or (day.month, day.day) == (12, 24) or day in _NO_GAME_DAY_SET:
+        return False
+    return day not in (thanksgiving(day.year), presidents_day(day.year))
 
 
 def game_days_between(start: date, end: date) -> list[date]:

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from nba_pipeline.partitions import (
+    LAST_CALENDAR_YEAR,
     InvalidRangeError,
     all_star_break,
     daily_partitions,
@@ -51,8 +52,12 @@ def test_no_kept_game_of_four_seasons_falls_on_an_excluded_day():
 
 
 def test_the_rule_and_dagsters_partitions_agree():
-    keys = set(daily_partitions.get_partition_keys(datetime(2025, 6, 30, 12, tzinfo=ET)))
-    calendar = [date(2021, 10, 19) + timedelta(days=i) for i in range(1351)]  # ..2025-06-30
+    """Day by day through the last year the dated exclusions cover: the crons (fourth Thursday,
+    third Monday) and the dates say what `is_game_day` says."""
+    last = date(LAST_CALENDAR_YEAR, 6, 30)
+    keys = set(daily_partitions.get_partition_keys(datetime(last.year, 6, 30, 12, tzinfo=ET)))
+    calendar = [date(2021, 10, 19) + timedelta(days=i)
+                for i in range((last - date(2021, 10, 19)).days + 1)]
     assert {d.isoformat() for d in calendar if is_game_day(d)} == keys
     # The off-season, Christmas Eve, Thanksgiving and the All-Star break are gone.
     assert not {"2022-08-01", "2023-12-24", thanksgiving(2022).isoformat(),
