@@ -237,6 +237,13 @@ def read_report(home: Path, start: date, end: date, history_start: date | None =
     models, gains, sigma = read_models(home, keys)
     rows = evaluation.evaluation_rows(tables.predictions, tables.features, tables.outcomes)
     report = evaluation.summarize(rows, list(systems.SYSTEMS), sigma)
+    # The systems' picks are the ones the predictions asset published (EV >= MIN_EV); the
+    # averages, which publish nothing, keep the |edge| >= EDGE_THRESHOLD rule.
+    for system_id, picks in evaluation.asset_picks(tables.predictions, rows,
+                                                   list(systems.SYSTEMS)).items():
+        report["n_picks"][system_id] = picks["n"]
+        report["hit_rate"][system_id] = picks["hit_rate"]
+        report["hit_rate_ci95"][system_id] = picks["ci95"]
     report["mae_gap_to_line"] = evaluation.paired_mae_gaps(
         rows, [n for n in report["mae"] if n != "line"])
     report["probabilities"] = evaluation.probability_report(
@@ -337,7 +344,9 @@ def render(report: dict) -> str:
     lines = [
         f"Held-back span {span['start']}..{span['end']} ({source}), "
         f"players with a line: {report['rows']} rows, feature version "
-        f"{report['feature_version']}, picks at |edge| >= {report['edge_threshold']}",
+        f"{report['feature_version']}; the systems' picks are their published EV picks "
+        f"(ev >= {report.get('probabilities', {}).get('min_ev')}), the averages' picks "
+        f"|edge| >= {report['edge_threshold']}",
         "" if is_null(over) else f"Actual went OVER the line on {cell(over, '.1%')} of rows.",
         "",
         f"{'predictor':<16}{'MAE':>8}{'bias':>8}{'picks':>8}{'hit rate':>10}  95% interval",

@@ -169,3 +169,19 @@ def probability_report(predictions: pd.DataFrame, rows: pd.DataFrame,
     out["priced_share"] = (round(float(market_rows["market_p_over"].notna().mean()), 4)
                            if len(market_rows) else None)
     return out
+
+
+def asset_picks(predictions: pd.DataFrame, rows: pd.DataFrame, system_ids: list[str]) -> dict:
+    """Per system, the OVER/UNDER picks the predictions asset made (EV >= MIN_EV) on the
+    evaluation rows, pushes left out: n, hits, hit rate and its Wilson interval."""
+    graded = priced_rows(predictions, rows)
+    out = {}
+    for system_id in system_ids:
+        part = graded[(graded["system_id"] == system_id)
+                      & graded["recommendation"].isin(["OVER", "UNDER"])
+                      & graded["actual_over_under"].isin(["OVER", "UNDER"])]
+        n = len(part)
+        hits = int((part["recommendation"] == part["actual_over_under"]).sum())
+        out[system_id] = {"n": n, "hit_rate": round(hits / n, 4) if n else None,
+                          "ci95": wilson_interval(hits, n)}
+    return out
