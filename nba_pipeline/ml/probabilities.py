@@ -61,23 +61,51 @@ class Calibration:
     quantiles: Mapping[str, list[list[float]]] = field(default_factory=dict)
     rows: Mapping[str, list[int]] = field(default_factory=dict)
     source: Mapping[str, str] = field(default_factory=dict)  # "line_rows" or "all_rows"
+    # Per system [a, b, n]: P(over) = sigmoid(a + b * logit(residual P(over))), fitted on the
+    # validation rows with a line (n of them); absent with fewer than MIN_LINE_ROWS.
+    platt: Mapping[str, list[float]] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps({"edges": list(self.edges), "quantiles": self.quantiles,
-                           "rows": self.rows, "source": self.source}, sort_keys=True)
+                           "rows": self.rows, "source": self.source, "platt": self.platt},
+                          sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> Calibration:
         data = json.loads(text)
-        return cls(tuple(data["edges"]), data["quantiles"], data["rows"], data["source"])
+        return cls(tuple(data["edges"]), data["quantiles"], data["rows"], data["source"],
+                   data.get("platt", {}))
 
 
 def role_bucket(predicted: np.ndarray, edges: tuple[float, ...] = ROLE_EDGES) -> np.ndarray:
     return np.searchsorted(np.asarray(edges), np.asarray(predicted, dtype=float), side="right")
 
 
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, P_FLOOR, 1 - P_FLOOR)
+    return np.log(p / (1 - p))
+
+
+def fit_platt(p_raw: np.ndarray, y: np.ndarray, iterations: int = 30) -> tuple[float, float]:
+    """Logistic regression of the outcome on logit(p_raw) (Newton steps, a tiny ridge).
+
+    Why: the residual distribution is unconditional, but a prediction far from the line is
+    usually wrong in the line's direction (the line is the better predictor), so the raw
+    probabilities are too confident; b < 1 measures and undoes that on rows before the cutoff.
+    The slope is kept in [0, 1.5] (b < 0 would invert the model's side).
+    """
+    x = np.column_stack([np.ones(len(p_raw)), _logit(np.asarray(p_raw, dtype=float))])
+    w = np.array([0.0, 1.0])
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-(x @ w)))
+        grad = x.T @ (y - p) - 1e-3 * w * np.array([0.0, 1.0])
+        hess = (x * (p * (1 - p))[:, None]).T @ x + 1e-3 * np.eye(2)
+        w = w + np.linalg.solve(hess, grad)
+    return float(w[0]), float(np.clip(w[1], 0.0, 1.5))
+
+
 def fit_calibration(predicted: Mapping[str, np.ndarray], actual: np.ndarray,
-                    has_line: np.ndarray) -> Calibration:
+                    has_line: np.ndarray, line: np.ndarray | None = None) -> Calibration:
     """Residual quantiles per system and role bucket from validation rows (all before the cutoff).
 
     `predicted` maps each system to its predictions on the validation rows, `actual` the points
@@ -103,7 +131,20 @@ def fit_calibration(predicted: Mapping[str, np.ndarray], actual: np.ndarray,
             qs.append([round(float(v), 3) for v in q])
         quantiles[system_id], rows[system_id] = qs, ns
         source[system_id] = "line_rows" if use_lines else "all_rows"
-    return Calibration(ROLE_EDGES, quantiles, rows, source)
+    calibration = Calibration(ROLE_EDGES, quantiles, rows, source)
+    if line is None or not use_lines:
+        return calibration
+    line = np.asarray(line, dtype=float)
+    platt = {}
+    for system_id, pred in predicted.items():
+        pred = np.asarray(pred, dtype=float)
+        ok = has_line & np.isfinite(pred) & (actual != line)
+        if system_id not in quantiles or ok.sum() < MIN_LINE_ROWS:
+            continue
+        raw, _ = over_under(pred[ok], line[ok], system_id, calibration, 0.0, platt=False)
+        a, b = fit_platt(raw, (actual[ok] > line[ok]).astype(float))
+        platt[system_id] = [round(a, 4), round(b, 4), int(ok.sum())]
+    return Calibration(ROLE_EDGES, quantiles, rows, source, platt)
 
 
 def _cdf(x: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -117,7 +158,8 @@ def _normal_cdf(x: np.ndarray) -> np.ndarray:
 
 
 def over_under(predicted: np.ndarray, line: np.ndarray, system_id: str,
-               calibration: Calibration | None, sigma: float) -> tuple[np.ndarray, np.ndarray]:
+               calibration: Calibration | None, sigma: float, platt: bool = True
+               ) -> tuple[np.ndarray, np.ndarray]:
     """P(actual > line) and P(actual < line); a whole-number line leaves P(push) between them.
 
     Points are integers: over a 22.5 line means X >= 23, approximated by the continuous
@@ -145,6 +187,12 @@ def over_under(predicted: np.ndarray, line: np.ndarray, system_id: str,
         s = max(float(sigma), 1e-6)
         p_over[has] = 1.0 - _normal_cdf(over_at[has] / s)
         p_under[has] = _normal_cdf(under_at[has] / s)
+    scale = calibration.platt.get(system_id) if (calibration and platt) else None
+    if scale:
+        push = np.clip(1.0 - p_over - p_under, 0.0, 1.0)
+        p_over = np.where(has, 1.0 / (1.0 + np.exp(-(scale[0] + scale[1] * _logit(p_over)))),
+                          np.nan)
+        p_under = np.clip(1.0 - p_over - push, 0.0, 1.0)
     p_over = np.where(has, np.clip(p_over, P_FLOOR, 1 - P_FLOOR), np.nan)
     p_under = np.where(has, np.clip(np.minimum(p_under, 1 - p_over), 0.0, 1 - P_FLOOR), np.nan)
     return p_over, p_under
@@ -263,4 +311,5 @@ def calibrate(validation: pd.DataFrame, model_version: str, sigma: float) -> Cal
     predicted = {str(s): part["predicted_points"].to_numpy(dtype=float)[:n]
                  for s, part in rows.groupby("system_id", sort=False)}
     return fit_calibration(predicted, val["points"].to_numpy(dtype=float),
-                           val["points_line"].notna().to_numpy())
+                           val["points_line"].notna().to_numpy(),
+                           val["points_line"].to_numpy(dtype=float))

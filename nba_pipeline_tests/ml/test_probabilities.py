@@ -51,30 +51,48 @@ def test_the_calibration_comes_from_out_of_sample_rows_before_the_cutoff(fitted)
     assert probabilities.Calibration.from_json(calibration.to_json()) == calibration
 
 
-def test_p_over_is_a_calibrated_probability_on_the_next_week(tables, fitted) -> None:
-    """The week after the cutoff (rows the calibration never saw): P(over) falls with the line,
-    a whole-number line leaves room for a push, and the mean P(over) of LightGBM is within a
-    few points of the observed over rate (calibration in the large; whether it is sharper than
-    the market is measured by model-report, not asserted)."""
+def test_p_over_is_a_probability_of_the_line_on_the_next_week(tables, fitted) -> None:
+    """The week after the cutoff (rows the calibration never saw): P(over) in [0.01, 0.99],
+    falling as the line rises, and a whole-number line leaves room for a push. Whether it beats
+    the market is measured by model-report, not asserted."""
     _, booster, info, _, calibration = fitted
     week = tables.features[(pd.to_datetime(tables.features["game_date"]) >= pd.Timestamp(CUTOFF))
                            & tables.features["points_line"].notna()]
     pred = model_lib.predict(booster, week)
     line = week["points_line"].to_numpy(dtype=float)
-    p_over, p_under = probabilities.over_under(pred, line, "lightgbm", calibration, 6.0)
-    assert np.all((p_over >= 0.01) & (p_over <= 0.99))
-    higher, _ = probabilities.over_under(pred, line + 3, "lightgbm", calibration, 6.0)
-    assert np.all(higher <= p_over)
-    whole, whole_under = probabilities.over_under(pred, np.floor(line), "lightgbm", calibration,
-                                                  6.0)
-    assert np.all(whole + whole_under <= 1.0 + 1e-9)
-    actual = week.merge(tables.player_game_summary[["game_date", "player_lookup", "points"]].assign(
-        game_date=lambda f: pd.to_datetime(f["game_date"])).astype({"game_date": "datetime64[ns]"}),
-        on=["game_date", "player_lookup"], how="left")["points"].to_numpy(dtype=float)
-    played = np.isfinite(actual)
-    over = (actual[played] > line[played]).mean()
-    assert played.sum() > 300
-    assert abs(p_over[played].mean() - over) < 0.05, (p_over[played].mean(), over)
+    for platt in (True, False):
+        p_over, _ = probabilities.over_under(pred, line, "lightgbm", calibration, 6.0, platt)
+        assert np.all((p_over >= 0.01) & (p_over <= 0.99))
+        higher, _ = probabilities.over_under(pred, line + 3, "lightgbm", calibration, 6.0, platt)
+        assert np.all(higher <= p_over + 1e-12)
+        whole, whole_under = probabilities.over_under(pred, np.floor(line), "lightgbm",
+                                                      calibration, 6.0, platt)
+        assert np.all(whole + whole_under <= 1.0 + 1e-9)
+
+
+def test_platt_scaling_is_fitted_on_the_validation_lines(fitted) -> None:
+    """On the validation rows with a line (before the cutoff) the scaled P(over) matches the
+    observed over rate on average (the intercept's property), with a slope in [0, 1.5]."""
+    _, _, _, validation, calibration = fitted
+    assert set(calibration.platt) == set(systems.SYSTEMS)
+    rows = validation[validation["points_line"].notna()
+                      & (validation["points"] != validation["points_line"])]
+    line = rows["points_line"].to_numpy(dtype=float)
+    p_over, _ = probabilities.over_under(rows["lgbm_pred"].to_numpy(dtype=float), line,
+                                         "lightgbm", calibration, 6.0)
+    observed = (rows["points"].to_numpy() > line).mean()
+    assert abs(p_over.mean() - observed) < 0.01, (p_over.mean(), observed)
+    for _a, b, n in calibration.platt.values():
+        assert 0.0 <= b <= 1.5 and n == len(rows)
+
+
+def test_fit_platt_recovers_a_known_logistic() -> None:
+    p_raw = np.repeat([0.2, 0.35, 0.5, 0.65, 0.8], 2000)
+    target = 1 / (1 + np.exp(-(0.2 + 0.5 * np.log(p_raw / (1 - p_raw)))))
+    y = np.concatenate([(np.arange(2000) < round(t * 2000)).astype(float)
+                        for t in target[::2000]])
+    a, b = probabilities.fit_platt(p_raw, y)
+    assert abs(a - 0.2) < 0.01 and abs(b - 0.5) < 0.01
 
 
 def test_market_prices_at_the_consensus_line_on_real_lines(tables) -> None:
