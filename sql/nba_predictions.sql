@@ -32,7 +32,17 @@ CREATE TABLE IF NOT EXISTS `{project}.nba_predictions.player_prop_predictions` (
   cold_start STRING,
   history_games INT64 NOT NULL,
   created_at TIMESTAMP NOT NULL,
-  is_active BOOL NOT NULL
+  is_active BOOL NOT NULL,
+  -- P(points > line) from the week's out-of-sample residual distribution (ml/probabilities.py).
+  p_over FLOAT64,
+  -- The books' mean no-vig P(over) at the consensus line; NULL when no book quotes that line.
+  market_p_over FLOAT64,
+  -- Best American prices at the consensus line across books.
+  over_price FLOAT64,
+  under_price FLOAT64,
+  -- Expected profit per unit of the better side at its best price; the recommendation is that
+  -- side when ev >= MIN_EV.
+  ev FLOAT64
 )
 PARTITION BY game_date
 CLUSTER BY player_lookup, system_id, game_date
@@ -52,7 +62,14 @@ CREATE TABLE IF NOT EXISTS `{project}.nba_predictions.prediction_accuracy` (
   actual_over_under STRING,
   is_hit BOOL,
   cold_start STRING,
-  history_games INT64
+  history_games INT64,
+  p_over FLOAT64,
+  market_p_over FLOAT64,
+  ev FLOAT64,
+  -- American price of the recommended side (the bet taken) and its profit per unit staked
+  -- (a push returns the stake: 0); NULL for PASS.
+  bet_price FLOAT64,
+  profit FLOAT64
 )
 PARTITION BY game_date
 CLUSTER BY system_id, player_lookup
@@ -72,7 +89,18 @@ CREATE TABLE IF NOT EXISTS `{project}.nba_predictions.system_daily_performance` 
   picks INT64 NOT NULL,
   hits INT64 NOT NULL,
   hit_rate FLOAT64,
-  pass_count INT64 NOT NULL
+  pass_count INT64 NOT NULL,
+  -- Probability scores of p_over and of the market's no-vig p_over on the same rows (a line, a
+  -- market price, not a push): n, Brier score, log loss.
+  prob_rows INT64,
+  brier FLOAT64,
+  log_loss FLOAT64,
+  market_brier FLOAT64,
+  market_log_loss FLOAT64,
+  -- Bets (OVER/UNDER picks graded at the price taken) and their profit per unit staked.
+  bets INT64,
+  profit FLOAT64,
+  roi FLOAT64
 )
 PARTITION BY game_date
 CLUSTER BY system_id

@@ -179,7 +179,8 @@ def read_span(home: Path, start: date, end: date) -> SpanTables:
         tables = SpanTables(
             predictions=con.execute(
                 "SELECT game_date, player_lookup, system_id, predicted_points, model_version, "
-                "cold_start "
+                "cold_start, line_value, recommendation, p_over, market_p_over, over_price, "
+                "under_price, ev "
                 f"FROM {PREDICTIONS} WHERE is_active AND {where}", span).df(),
             features=con.execute(
                 "SELECT game_date, player_lookup, points_line, pts_avg_season, pts_avg_last10 "
@@ -236,6 +237,17 @@ def read_report(home: Path, start: date, end: date, history_start: date | None =
     models, gains, sigma = read_models(home, keys)
     rows = evaluation.evaluation_rows(tables.predictions, tables.features, tables.outcomes)
     report = evaluation.summarize(rows, list(systems.SYSTEMS), sigma)
+    # The systems' picks are the ones the predictions asset published (EV >= MIN_EV); the
+    # averages, which publish nothing, keep the |edge| >= EDGE_THRESHOLD rule.
+    for system_id, picks in evaluation.asset_picks(tables.predictions, rows,
+                                                   list(systems.SYSTEMS)).items():
+        report["n_picks"][system_id] = picks["n"]
+        report["hit_rate"][system_id] = picks["hit_rate"]
+        report["hit_rate_ci95"][system_id] = picks["ci95"]
+    report["mae_gap_to_line"] = evaluation.paired_mae_gaps(
+        rows, [n for n in report["mae"] if n != "line"])
+    report["probabilities"] = evaluation.probability_report(
+        tables.predictions, rows, list(systems.SYSTEMS))
     report["cold_start"] = evaluation.cold_start_breakdown(
         tables.predictions, tables.features, tables.outcomes, list(systems.SYSTEMS))
     report.update({
@@ -248,6 +260,64 @@ def read_report(home: Path, start: date, end: date, history_start: date | None =
         "feature_importance": evaluation.mean_importances(gains),
     })
     return report
+
+
+def _ci(ci: list | None, fmt: str) -> str:
+    return "" if not ci else f"[{cell(ci[0], fmt)}, {cell(ci[1], fmt)}]"
+
+
+def _gap_lines(gaps: dict | None) -> list[str]:
+    """MAE minus the line's MAE, paired per player-game, with its 95% interval."""
+    if not gaps:
+        return []
+    lines = ["", "MAE gap to the line (predictor - line, paired per player-game; 95% normal "
+                 "interval; < 0 beats the line):",
+             f"{'predictor':<16}{'n':>7}{'gap':>9}  95% interval"]
+    for name, g in sorted(gaps.items(), key=lambda kv: kv[1]["mean"] or 0.0):
+        lines.append(f"{name:<16}{g['n']:>7}{cell(g['mean'], '+.3f', 9)}  "
+                     f"{_ci(g['ci95'], '+.3f')}")
+    return lines
+
+
+def _probability_lines(prob: dict | None) -> list[str]:
+    """Brier / log loss against the market, the EV picks' ROI, the calibration deciles."""
+    if not prob or not prob.get("systems"):
+        return []
+    lines = ["", f"P(over) against the market (rows with a market price at the consensus line "
+                 f"and no push; {cell(prob.get('priced_share'), '.1%')} of rows are priced); "
+                 "95% normal intervals:",
+             f"{'system':<16}{'n':>6}{'Brier':>8}{'market':>8}  gap [95%]{'':>12}"
+             f"{'log loss':>9}{'market':>8}  gap [95%]"]
+    for name, s in prob["systems"].items():
+        lines.append(
+            f"{name:<16}{s['rows']:>6}{cell(s['brier']['mean'], '.4f', 8)}"
+            f"{cell(s['market_brier']['mean'], '.4f', 8)}  "
+            f"{cell(s['brier_gap']['mean'], '+.4f')} {_ci(s['brier_gap']['ci95'], '+.4f'):<20}"
+            f"{cell(s['log_loss']['mean'], '.4f', 9)}{cell(s['market_log_loss']['mean'], '.4f', 8)}"
+            f"  {cell(s['log_loss_gap']['mean'], '+.4f')} "
+            f"{_ci(s['log_loss_gap']['ci95'], '+.4f')}")
+    lines += ["", f"EV picks (ev >= {prob['min_ev']}) graded at the best price taken: ROI per "
+                  "unit staked, 95% normal interval:",
+              f"{'system':<16}{'bets':>6}{'won':>6}{'profit':>9}{'ROI':>8}  95% interval"
+              f"{'':>8}OVER / UNDER bets"]
+    for name, s in prob["systems"].items():
+        b = s["bets"]
+        sides = " / ".join(str(s["bets_by_side"][k]["bets"]) for k in ("OVER", "UNDER"))
+        lines.append(f"{name:<16}{b['bets']:>6}{b['won']:>6}{cell(b['profit'], '+.2f', 9)}"
+                     f"{cell(b['roi'], '+.1%', 8)}  {_ci(b['roi_ci95'], '+.1%'):<20}{sides}")
+    tables = [(n, s["calibration"]) for n, s in prob["systems"].items()]
+    tables.append(("market", prob.get("market_calibration") or []))
+    lines += ["", "Calibration (deciles of the probability: n, mean P(over) -> observed over "
+                  "rate):", f"{'bin':<9}" + "".join(f"{n:>24}" for n, _ in tables)]
+    for i in range(10):
+        row = f"{tables[0][1][i]['bin'] if tables[0][1] else '':<9}"
+        for _, table in tables:
+            b = table[i] if table else None
+            text = ("-" if not b or not b["n"] else
+                    f"{b['n']} {b['mean_p']:.3f}->{b['observed']:.3f}")
+            row += f"{text:>24}"
+        lines.append(row)
+    return lines
 
 
 def _cold_start_lines(breakdown: dict | None) -> list[str]:
@@ -274,7 +344,9 @@ def render(report: dict) -> str:
     lines = [
         f"Held-back span {span['start']}..{span['end']} ({source}), "
         f"players with a line: {report['rows']} rows, feature version "
-        f"{report['feature_version']}, picks at |edge| >= {report['edge_threshold']}",
+        f"{report['feature_version']}; the systems' picks are their published EV picks "
+        f"(ev >= {report.get('probabilities', {}).get('min_ev')}), the averages' picks "
+        f"|edge| >= {report['edge_threshold']}",
         "" if is_null(over) else f"Actual went OVER the line on {cell(over, '.1%')} of rows.",
         "",
         f"{'predictor':<16}{'MAE':>8}{'bias':>8}{'picks':>8}{'hit rate':>10}  95% interval",
@@ -288,6 +360,8 @@ def render(report: dict) -> str:
             f"{name:<16}{cell(mae, '.3f', 8)}{cell(report['bias'].get(name), '.3f', 8)}"
             f"{cell(report['n_picks'].get(name), '', 8)}"
             f"{'' if hit is None else cell(hit, '.1%'):>10}  {interval}")
+    lines += _gap_lines(report.get("mae_gap_to_line"))
+    lines += _probability_lines(report.get("probabilities"))
     lines += _cold_start_lines(report.get("cold_start"))
     lines += ["", "Models (points_model artifacts, weekly, each trained only on rows before "
                   "its week):"]

@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
-from nba_pipeline.ml import systems
+from nba_pipeline.ml import probabilities, scoring, systems
 
 REFERENCES = ("line", "season_avg", "last10_avg")
 
@@ -120,3 +121,67 @@ def mean_importances(gains: Iterable[dict[str, float]]) -> dict[str, float]:
         return {}
     mean = frame.mean().sort_values(ascending=False)
     return {str(k): round(float(v), 4) for k, v in mean.items()}
+
+
+def paired_mae_gaps(rows: pd.DataFrame, names: list[str]) -> dict:
+    """Per predictor, MAE minus the line's MAE on the same player-games, with a paired 95%
+    interval (normal approximation of the mean per-row difference |pred - actual| - |line -
+    actual|): negative beats the line."""
+    line_err = (rows["line"] - rows["actual"]).abs()
+    return {n: scoring.mean_ci((rows[n] - rows["actual"]).abs() - line_err) for n in names
+            if n in rows}
+
+
+def priced_rows(predictions: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """Each system's active predictions on the evaluation rows, graded as the grading asset does
+    (actual side against the prediction's line, bet price and profit)."""
+    keys = ["game_date", "player_lookup"]
+    preds = predictions.assign(game_date=pd.to_datetime(predictions["game_date"]))
+    graded = preds.merge(rows[[*keys, "actual"]], on=keys, how="inner")
+    diff = graded["actual"] - graded["line_value"]
+    graded["actual_over_under"] = np.select([diff > 0, diff < 0, diff == 0],
+                                            ["OVER", "UNDER", "PUSH"], default=None)
+    graded.loc[graded["line_value"].isna(), "actual_over_under"] = None
+    return scoring.add_bets(graded)
+
+
+def probability_report(predictions: pd.DataFrame, rows: pd.DataFrame,
+                       system_ids: list[str]) -> dict:
+    """Per system on the evaluation rows: Brier and log loss of p_over next to the market's
+    (same rows: a market price and no push), the calibration deciles of both, the EV picks'
+    ROI at the prices taken. Intervals: normal approximation (scoring.py)."""
+    graded = priced_rows(predictions, rows)
+    out: dict = {"systems": {}, "market_calibration": None, "min_ev": probabilities.MIN_EV}
+    for system_id in system_ids:
+        part = graded[graded["system_id"] == system_id]
+        prob = scoring.probability_rows(part)
+        out["systems"][system_id] = {
+            **scoring.probability_scores(part),
+            "calibration": scoring.calibration_table(prob["p_over"], prob["_y"]),
+            "bets": scoring.roi(part),
+            "bets_by_side": {side: scoring.roi(part[part["recommendation"] == side])
+                             for side in ("OVER", "UNDER")},
+        }
+        if out["market_calibration"] is None and len(prob):
+            out["market_calibration"] = scoring.calibration_table(prob["market_p_over"],
+                                                                  prob["_y"])
+    market_rows = graded.drop_duplicates(["game_date", "player_lookup"])
+    out["priced_share"] = (round(float(market_rows["market_p_over"].notna().mean()), 4)
+                           if len(market_rows) else None)
+    return out
+
+
+def asset_picks(predictions: pd.DataFrame, rows: pd.DataFrame, system_ids: list[str]) -> dict:
+    """Per system, the OVER/UNDER picks the predictions asset made (EV >= MIN_EV) on the
+    evaluation rows, pushes left out: n, hits, hit rate and its Wilson interval."""
+    graded = priced_rows(predictions, rows)
+    out = {}
+    for system_id in system_ids:
+        part = graded[(graded["system_id"] == system_id)
+                      & graded["recommendation"].isin(["OVER", "UNDER"])
+                      & graded["actual_over_under"].isin(["OVER", "UNDER"])]
+        n = len(part)
+        hits = int((part["recommendation"] == part["actual_over_under"]).sum())
+        out[system_id] = {"n": n, "hit_rate": round(hits / n, 4) if n else None,
+                          "ci95": wilson_interval(hits, n)}
+    return out

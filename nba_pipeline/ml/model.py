@@ -93,9 +93,19 @@ def labelled_rows(features: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFram
 
 
 def train(labelled: pd.DataFrame, cutoff: date) -> tuple[lgb.Booster, ModelInfo]:
+    """The week's model and its info (`train_with_validation` without the validation rows)."""
+    booster, info, _ = train_with_validation(labelled, cutoff)
+    return booster, info
+
+
+def train_with_validation(labelled: pd.DataFrame, cutoff: date
+                          ) -> tuple[lgb.Booster, ModelInfo, pd.DataFrame]:
     """Fit on rows in the TRAINING_WINDOW_DAYS strictly before `cutoff`; validate on the last
     VALIDATION_DAYS of them, or the last MIN_VALIDATION_GAME_DAYS game days if that is more
     (time-ordered), then refit on all of them with the best round count.
+
+    Also returns the validation rows with `lgbm_pred`, the early-stopped model's out-of-sample
+    prediction (trained on the earlier rows only): the residuals the probabilities are fitted on.
     """
     cut = pd.Timestamp(cutoff)
     start = cut - pd.Timedelta(days=TRAINING_WINDOW_DAYS)
@@ -111,6 +121,7 @@ def train(labelled: pd.DataFrame, cutoff: date) -> tuple[lgb.Booster, ModelInfo]
     x = list(MODEL_FEATURES)
     best_iter, val_mae, val_bias = 400, None, None
     resid_std = float(rows["points"].std())
+    validation = val.iloc[0:0].assign(lgbm_pred=pd.Series(dtype=float))
     # Bin the features once: the validation fit and the refit share the full set's bin edges.
     full = lgb.Dataset(rows[x], rows["points"], free_raw_data=False).construct()
     if len(fit) >= MIN_TRAIN_ROWS // 2 and len(val):
@@ -122,6 +133,7 @@ def train(labelled: pd.DataFrame, cutoff: date) -> tuple[lgb.Booster, ModelInfo]
         val_mae = float(np.mean(np.abs(pred - val["points"])))
         val_bias = float(np.mean(pred - val["points"]))
         resid_std = float(np.std(pred - val["points"]))
+        validation = val.assign(lgbm_pred=np.clip(pred, 0.0, None))
     final = lgb.train(PARAMS, full, num_boost_round=best_iter)
     info = ModelInfo(
         model_version=model_version(cutoff), feature_version=FEATURE_VERSION,
@@ -131,7 +143,7 @@ def train(labelled: pd.DataFrame, cutoff: date) -> tuple[lgb.Booster, ModelInfo]
         validation_from=val_start.date().isoformat(), validation_bias=val_bias,
         features=tuple(x),
     )
-    return final, info
+    return final, info, validation
 
 
 def validation_start(game_dates: pd.Series, cutoff: pd.Timestamp) -> pd.Timestamp:

@@ -224,6 +224,30 @@ def test_prediction_value_checks_fail(table):
     assert not out.passed and out.metadata["duplicate_active"] == 2
 
 
+def test_probability_and_ev_checks_fail_on_bad_rows(table):
+    preds = day(table(PREDICTIONS))
+    priced = preds.index[preds["ev"].notna()]
+    assert len(priced) > 10  # real rows of 2024-03-05 carry prices
+    for name in ("probabilities_in_unit_interval", "ev_consistent_with_prices"):
+        assert run(predictions.PREDICTION_CHECKS, name, preds).passed
+    bad = preds.copy()
+    bad.loc[priced[0], "p_over"] = 1.3
+    bad.loc[priced[1], "market_p_over"] = -0.1
+    bad.loc[bad.index[bad["line_value"].notna()][2], "p_over"] = np.nan
+    out = run(predictions.PREDICTION_CHECKS, "probabilities_in_unit_interval", bad)
+    assert not out.passed and out.metadata["bad_rows"] == 2
+    assert out.metadata["lined_rows_without_p_over"] == 1
+    bad = preds.copy()
+    bad.loc[priced[0], "ev"] = np.inf  # a price of 0 or a lost sign
+    bad.loc[priced[1], ["recommendation", "ev"]] = ["OVER", 0.01]  # a pick below MIN_EV
+    unpriced = bad.index[bad["over_price"].isna()][0]
+    bad.loc[unpriced, "ev"] = 0.2  # an EV without a price
+    out = run(predictions.PREDICTION_CHECKS, "ev_consistent_with_prices", bad)
+    assert not out.passed
+    assert (out.metadata["bad_ev"], out.metadata["picks_below_min_ev_or_unpriced"],
+            out.metadata["ev_without_price"]) == (1, 1, 1)
+
+
 def _line_coverage(table, preds: pd.DataFrame) -> pd.DataFrame:
     return line_coverage(table(LINES), table(SCHEDULE), table(CONTEXT), preds, table(PGS))
 

@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 from dagster import AssetKey
 
 from nba_pipeline.defs.publishing.assets import predictions_document
 from nba_pipeline.features import feature_store as fs
+from nba_pipeline.ml import probabilities, scoring
 from nba_pipeline.runner import run_range
 from nba_pipeline_tests.conftest import (
     HISTORY_END,
@@ -135,6 +137,43 @@ def test_grading_and_daily_summary_match_the_box_scores(materialized_home: Path)
                    & (graded["system_id"] == row.system_id)
                    & graded["is_hit"].isna()
                    & (graded["recommendation"] != "PASS")].shape[0])
+
+
+def test_probabilities_prices_and_bets_as_the_assets_wrote_them(materialized_home: Path) -> None:
+    """p_over on every lined row, market and EV where a book quotes the consensus line, picks
+    only at EV >= MIN_EV, each bet graded at its price, the day's Brier and ROI recomputable."""
+    preds = _query(materialized_home, "SELECT * FROM nba_predictions.player_prop_predictions "
+                                      "WHERE is_active")
+    lined = preds[preds["line_value"].notna()]
+    assert lined["p_over"].between(0, 1).all() and preds.loc[
+        preds["line_value"].isna(), "p_over"].isna().all()
+    priced = lined[lined["ev"].notna()]
+    assert len(priced) > 0.8 * len(lined)
+    assert priced["market_p_over"].between(0.05, 0.95).all()
+    picks = preds[preds["recommendation"] != "PASS"]
+    assert len(picks) > 0 and (picks["ev"] >= probabilities.MIN_EV).all()
+    version = preds.loc[preds["system_id"] == "lightgbm", "model_version"].iloc[0]
+    assert (materialized_home / "landing" / "models" / "points_model" / version
+            / "calibration.json").exists()
+    graded = _query(materialized_home, "SELECT * FROM nba_predictions.prediction_accuracy")
+    bets = graded[graded["profit"].notna()]
+    assert len(bets) and set(bets["recommendation"]) <= {"OVER", "UNDER"}
+    won = bets["recommendation"] == bets["actual_over_under"]
+    decimal = probabilities.american_to_decimal(bets["bet_price"])
+    expect = np.where(won, decimal - 1, np.where(bets["actual_over_under"] == "PUSH", 0.0, -1.0))
+    assert np.allclose(bets["profit"], expect, atol=1e-4)
+    perf = _query(materialized_home, "SELECT * FROM nba_predictions.system_daily_performance")
+    row = perf.iloc[0]
+    part = graded[(graded["game_date"] == row["game_date"])
+                  & (graded["system_id"] == row["system_id"])]
+    scores = scoring.probability_scores(part)
+    assert row["prob_rows"] == scores["rows"]
+    assert abs(row["brier"] - scores["brier"]["mean"]) < 1e-4
+    assert abs(row["market_brier"] - scores["market_brier"]["mean"]) < 1e-4
+    assert row["bets"] == part["profit"].notna().sum()
+    assert abs(row["profit"] - part["profit"].sum()) < 1e-6
+    doc = _published(materialized_home, DAY)
+    assert any(p["ev"] is not None and p["market_p_over"] is not None for p in doc["predictions"])
 
 
 def test_published_documents_validate_against_the_schema(materialized_home: Path) -> None:

@@ -18,12 +18,13 @@ from nba_pipeline.lib.warehouse_asset import (
     table_frame,
     warehouse_asset,
 )
-from nba_pipeline.ml import systems
+from nba_pipeline.ml import scoring, systems
 from nba_pipeline.tables import ACCURACY, DAILY_PERFORMANCE, PGS, PREDICTIONS
 
 # Prediction columns `systems.grade` carries through; the accuracy table does not keep them.
 ACCURACY_WORKING = ("player_name", "team_abbr", "opponent_abbr", "edge", "confidence",
-                    "model_version", "feature_version", "created_at", "is_active")
+                    "model_version", "feature_version", "created_at", "is_active",
+                    "over_price", "under_price")
 
 
 @warehouse_asset(
@@ -33,10 +34,12 @@ ACCURACY_WORKING = ("player_name", "team_abbr", "opponent_abbr", "edge", "confid
 )
 def prediction_accuracy(context: AssetExecutionContext, player_prop_predictions: pd.DataFrame,
                         player_game_summary: pd.DataFrame) -> Iterator:
-    graded = systems.grade(player_prop_predictions, player_game_summary)
+    graded = scoring.add_bets(systems.grade(player_prop_predictions, player_game_summary))
     frame = table_frame(graded, ACCURACY, working=ACCURACY_WORKING)
     yield from checked_output(context, ACCURACY, ACCURACY_CHECKS, frame, {
-        "graded": len(frame), "hits": int(frame["is_hit"].fillna(False).sum())})
+        "graded": len(frame), "hits": int(frame["is_hit"].fillna(False).sum()),
+        "bets": int(frame["profit"].notna().sum()) if len(frame) else 0,
+        "profit": round(float(frame["profit"].sum()), 3) if len(frame) else 0.0})
 
 
 # The input reaches back DRIFT_LOOKBACK_DAYS so the drift check can compare against history.
@@ -47,11 +50,16 @@ def prediction_accuracy(context: AssetExecutionContext, player_prop_predictions:
 def system_daily_performance(context: AssetExecutionContext,
                              prediction_accuracy: pd.DataFrame) -> Iterator:
     start, end = context.partition_time_window.start, context.partition_time_window.end
-    perf = systems.daily_performance(in_window(prediction_accuracy, pd.Timestamp(start.date()),
-                                               pd.Timestamp(end.date())))
+    window = in_window(prediction_accuracy, pd.Timestamp(start.date()), pd.Timestamp(end.date()))
+    perf = systems.daily_performance(window)
+    if len(perf):
+        keys = ["game_date", "system_id"]
+        perf = perf.merge(scoring.daily_probability(window).assign(
+            game_date=lambda f: f["game_date"].astype(perf["game_date"].dtype)), on=keys,
+            how="left")
     frame = table_frame(perf, DAILY_PERFORMANCE)
-    summary = (frame.groupby("system_id")[["mae"]].mean().round(3).reset_index()
-               if len(frame) else frame)
+    summary = (frame.groupby("system_id")[["mae", "brier", "market_brier"]].mean().round(3)
+               .reset_index() if len(frame) else frame)
     metadata = {"days": int(frame["game_date"].nunique()) if len(frame) else 0,
                 "mae_by_system": MetadataValue.md(
                     summary.to_markdown(index=False) if len(summary) else "")}

@@ -17,7 +17,7 @@ from nba_pipeline.lib.warehouse_asset import (
     table_frame,
     warehouse_asset,
 )
-from nba_pipeline.ml import coverage, systems
+from nba_pipeline.ml import coverage, probabilities, systems
 from nba_pipeline.ml import model as points_model_lib
 from nba_pipeline.storage.landing import LandingStore
 from nba_pipeline.tables import (
@@ -37,6 +37,20 @@ MODEL_PREFIX = "models/points_model"
 
 def _artifact_keys(version: str) -> tuple[str, str]:
     return f"{MODEL_PREFIX}/{version}/model.txt", f"{MODEL_PREFIX}/{version}/info.json"
+
+
+def _calibration_key(version: str) -> str:
+    """Each system's out-of-sample residual distribution, fitted with the week's model."""
+    return f"{MODEL_PREFIX}/{version}/calibration.json"
+
+
+def _read_calibration(landing_store: LandingStore, version: str
+                      ) -> probabilities.Calibration | None:
+    """None for an artifact trained before calibrations existed (the normal fallback)."""
+    key = _calibration_key(version)
+    if not landing_store.exists(key):
+        return None
+    return probabilities.Calibration.from_json(landing_store.read_bytes(key).decode())
 
 
 @warehouse_asset(
@@ -61,9 +75,13 @@ def points_model(context: AssetExecutionContext, landing_store: LandingStore,
         model_key, info_key = _artifact_keys(version)
         if not landing_store.exists(info_key):
             try:
-                booster, info = points_model_lib.train(labelled, cutoff)
+                booster, info, validation = points_model_lib.train_with_validation(
+                    labelled, cutoff)
             except points_model_lib.NotEnoughHistoryError as exc:
                 raise Failure(description=f"points_model for {game_date}: {exc}") from None
+            calibration = probabilities.calibrate(validation, info.model_version,
+                                                  info.residual_std)
+            landing_store.write_bytes(_calibration_key(version), calibration.to_json().encode())
             landing_store.write_bytes(model_key, points_model_lib.dump(booster))
             landing_store.write_bytes(info_key, info.to_json().encode())
             trained.append(info)
@@ -97,6 +115,7 @@ def player_prop_predictions(context: AssetExecutionContext, landing_store: Landi
                             ) -> Iterator:
     """Every expected player gets one active row per system; re-running a day replaces it."""
     created_at = pd.Timestamp.now(tz="UTC")
+    market = probabilities.market_prices(player_prop_lines, features)
     out = []
     for model_row in points_model.itertuples(index=False):
         day = features[pd.to_datetime(features["game_date"]) == pd.Timestamp(model_row.game_date)]
@@ -105,23 +124,30 @@ def player_prop_predictions(context: AssetExecutionContext, landing_store: Landi
         booster = points_model_lib.load(landing_store.read_bytes(model_row.artifact_key))
         info_key = _artifact_keys(model_row.model_version)[1]
         info = points_model_lib.ModelInfo.from_json(landing_store.read_bytes(info_key).decode())
-        out.append(predict_day(day, booster, info, created_at))
+        out.append(predict_day(day, booster, info, created_at, market,
+                               _read_calibration(landing_store, info.model_version)))
     frame = table_frame(pd.concat(out, ignore_index=True) if out else pd.DataFrame(), PREDICTIONS)
     yield from checked_output(context, PREDICTIONS, PREDICTION_CHECKS, frame, {
         "predictions": len(frame),
         "with_line": int(frame["line_value"].notna().sum()),
         "picks": int(frame["recommendation"].isin(["OVER", "UNDER"]).sum()),
+        "priced": int(frame["ev"].notna().sum()) if len(frame) else 0,
         "cold_starts": frame.loc[frame["system_id"] == "lightgbm", "cold_start"]
         .value_counts().to_dict() if len(frame) else {},
     }, {"features": features, "player_prop_lines": player_prop_lines, "schedule": schedule})
 
 
 def predict_day(day: pd.DataFrame, booster: lgb.Booster, info: points_model_lib.ModelInfo,
-                created_at: pd.Timestamp) -> pd.DataFrame:
-    """Every system's rows for one date, served by the week's model (ml/systems.py)."""
-    return systems.predict_systems(day, points_model_lib.predict(booster, day),
+                created_at: pd.Timestamp, market: pd.DataFrame | None = None,
+                calibration: probabilities.Calibration | None = None) -> pd.DataFrame:
+    """Every system's rows for one date, served by the week's model (ml/systems.py), priced
+    against the books (ml/probabilities.py): p_over, market_p_over, ev, an EV recommendation."""
+    rows = systems.predict_systems(day, points_model_lib.predict(booster, day),
                                    info.model_version, info.residual_std, FEATURE_VERSION,
                                    created_at)
+    market = market if market is not None else pd.DataFrame(
+        columns=probabilities.MARKET_COLUMNS)
+    return probabilities.price_rows(rows, market, calibration, info.residual_std)
 
 
 @warehouse_asset(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from nba_pipeline.constants import MAX_LINE, MIN_LINE
 from nba_pipeline.lib.checks import Check, Outcome, out_of_range, sample
 from nba_pipeline.ml.coverage import UNEXPLAINED
+from nba_pipeline.ml.probabilities import MIN_EV
 from nba_pipeline.ml.systems import rolling_average
 
 RECOMMENDATIONS = {"OVER", "UNDER", "PASS"}
@@ -40,6 +42,43 @@ def _confidence_range(frame: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> Out
     bad = frame[~frame["confidence"].between(0, 1)]
     return Outcome(len(bad) == 0, {"bad_rows": len(bad), "sample": sample(
         bad, ["game_date", "player_lookup", "system_id", "confidence"])})
+
+
+PROB_KEYS = ["game_date", "game_id", "player_lookup", "system_id", "line_value"]
+
+
+def _probabilities(frame: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> Outcome:
+    """p_over and market_p_over in [0, 1], and p_over present wherever a line is."""
+    if frame.empty:
+        return Outcome(True, {"bad_rows": 0})
+    ranged = out_of_range(frame, {"p_over": (0, 1), "market_p_over": (0, 1)}, PROB_KEYS)
+    missing = frame[frame["line_value"].notna() & frame["p_over"].isna()]
+    return Outcome(ranged.passed and missing.empty, {
+        **ranged.metadata, "lined_rows_without_p_over": len(missing),
+        "missing_sample": sample(missing, PROB_KEYS)})
+
+
+def _ev_consistent(frame: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> Outcome:
+    """ev is finite and >= -1 wherever both prices and p_over exist; a pick has ev >= MIN_EV.
+
+    A pick without a price, or an EV that cannot lose more than the stake, is a pricing bug
+    (a price of 0, a lost sign): publishing it would tell a user to bet at a price nobody offers.
+    """
+    if frame.empty:
+        return Outcome(True, {"bad_rows": 0})
+    priced = frame["over_price"].notna() & frame["under_price"].notna() & frame["p_over"].notna()
+    ev = frame["ev"].astype(float)
+    unpriced_ev = ~priced & ev.notna()
+    bad_ev = priced & ~(np.isfinite(ev) & (ev >= -1.0))
+    picks = frame["recommendation"].isin(["OVER", "UNDER"])
+    bad_pick = picks & ~(ev.fillna(-np.inf) >= MIN_EV)
+    bad = frame[bad_ev | bad_pick | unpriced_ev]
+    return Outcome(len(bad) == 0, {
+        "priced_rows": int(priced.sum()), "bad_ev": int(bad_ev.sum()),
+        "picks_below_min_ev_or_unpriced": int(bad_pick.sum()),
+        "ev_without_price": int(unpriced_ev.sum()), "min_ev": MIN_EV,
+        "sample": sample(bad, [*PROB_KEYS, "recommendation", "over_price", "under_price", "p_over",
+                               "ev"])})
 
 
 def _recommendation_enum(frame: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> Outcome:
@@ -163,6 +202,13 @@ PREDICTION_CHECKS = [
           _one_active, blocking=True, threshold="0 duplicate active rows"),
     Check("confidence_in_unit_interval", "confidence is in [0, 1] on every row (0 bad rows).",
           _confidence_range, threshold="0 bad rows"),
+    Check("probabilities_in_unit_interval",
+          "p_over and market_p_over are in [0, 1] where present, and every row with a line has "
+          "p_over (0 bad rows).", _probabilities, blocking=True, threshold="0 bad rows"),
+    Check("ev_consistent_with_prices",
+          f"ev is finite and >= -1 on every row with both prices and p_over, NULL without a "
+          f"price, and every OVER/UNDER has ev >= {MIN_EV:g} (0 bad rows).",
+          _ev_consistent, blocking=True, threshold="0 bad rows"),
     Check("recommendation_in_enum",
           "recommendation is one of OVER, UNDER, PASS on every row (0 bad rows).",
           _recommendation_enum, threshold="0 bad rows"),

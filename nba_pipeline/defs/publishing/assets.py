@@ -16,12 +16,17 @@ from nba_pipeline.partitions import daily_partitions
 from nba_pipeline.storage.landing import LandingStore
 from nba_pipeline.tables import PREDICTIONS, PUBLISHED
 
-SCHEMA_VERSION = "1"
+# 2: p_over, market_p_over, ev (issue 17); recommendations come from EV.
+SCHEMA_VERSION = "2"
 PUBLISH_PREFIX = "published/predictions"
 
 
 def publish_key(game_date: str) -> str:
     return f"{PUBLISH_PREFIX}/{game_date}.json"
+
+
+def _number(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
 
 
 def predictions_document(game_date: str, predictions: pd.DataFrame) -> dict:
@@ -38,6 +43,9 @@ def predictions_document(game_date: str, predictions: pd.DataFrame) -> dict:
             "edge": None if pd.isna(r.edge) else float(r.edge),
             "recommendation": r.recommendation, "confidence": float(r.confidence),
             "model_version": r.model_version,
+            "p_over": _number(getattr(r, "p_over", None)),
+            "market_p_over": _number(getattr(r, "market_p_over", None)),
+            "ev": _number(getattr(r, "ev", None)),
         })
     return {"schema_version": SCHEMA_VERSION, "game_date": game_date,
             "generated_at": pd.Timestamp.now(tz="UTC").isoformat(),
