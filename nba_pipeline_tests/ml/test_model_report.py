@@ -17,6 +17,7 @@ import pytest
 
 from nba_pipeline.cli import main
 from nba_pipeline.commands import demo, model_report
+from nba_pipeline.ml import model as model_lib
 from nba_pipeline.ml import systems
 
 START, END = demo.QUICK_PREDICT
@@ -74,7 +75,8 @@ def test_the_report_scores_real_rows_with_every_predictor(built: tuple[Path, dic
     assert all(math.isfinite(report["mae"][name]) and 3 < report["mae"][name] < 9
                for name in PREDICTORS)
     assert report["n_picks"]["lightgbm"] > 20
-    assert [m["model_version"] for m in report["models"]] == ["lgbm-v2.1-2024-03-04"]
+    assert [m["model_version"] for m in report["models"]] == [
+        model_lib.model_version(date(2024, 3, 4))]
     model = report["models"][0]
     assert model["trained_through"] == "2024-03-03" and model["train_rows"] > 2000
     assert model["validation_mae"] is not None
