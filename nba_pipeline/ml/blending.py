@@ -111,14 +111,15 @@ def served_graded_rows(labelled: pd.DataFrame, boosters: Mapping[date, lgb.Boost
             continue
         parts.append(pd.DataFrame({
             "game_date": week["game_date"].to_numpy(),
+            "player_lookup": week["player_lookup"].to_numpy(),
             "lightgbm": model_lib.predict(booster, week),
             "baseline": systems.rolling_average(week),
             "points_line": week["points_line"].to_numpy(dtype=float),
             "actual": week["points"].to_numpy(dtype=float),
         }))
     if not parts:
-        return pd.DataFrame(columns=["game_date", "lightgbm", "baseline", "points_line",
-                                     "actual"])
+        return pd.DataFrame(columns=["game_date", "player_lookup", "lightgbm", "baseline",
+                                     "points_line", "actual"])
     return pd.concat(parts, ignore_index=True)
 
 

@@ -20,7 +20,8 @@ from dagster import AssetKey
 
 from nba_pipeline.defs.publishing.assets import predictions_document
 from nba_pipeline.features import feature_store as fs
-from nba_pipeline.ml import systems
+from nba_pipeline.ml import blending, systems
+from nba_pipeline.ml import model as model_lib
 from nba_pipeline.runner import run_range
 from nba_pipeline_tests.conftest import (
     HISTORY_END,
@@ -138,6 +139,33 @@ def test_the_ensemble_serves_the_weights_its_model_recorded(materialized_home: P
     assert len(preds) > 100
     assert ((preds["ensemble"] - (w * preds["line_value"] + (1 - w) * preds["lightgbm"]))
             .abs() < 0.02).all()
+
+
+def test_the_served_predictions_the_blend_learns_from_are_the_graded_ones(
+        materialized_home: Path) -> None:
+    """blending.served_graded_rows reproduces, from the stored model and feature rows, the
+    `lightgbm` predictions prediction_accuracy graded (the blend cannot read that table)."""
+    models = _query(materialized_home, "SELECT * FROM nba_predictions.points_model")
+    key = models["artifact_key"].iloc[0]
+    booster = model_lib.load((materialized_home / "landing" / key).read_bytes())
+    features = _query(materialized_home, "SELECT * FROM nba_precompute.ml_feature_store_v2")
+    outcomes = _query(materialized_home,
+                      "SELECT game_date, player_lookup, points "
+                      "FROM nba_analytics.player_game_summary")
+    labelled = model_lib.labelled_rows(features, outcomes)
+    week = date(2024, 3, 4)
+    graded = blending.served_graded_rows(labelled, {week: booster}, date(2024, 3, 11))
+    stored = _query(materialized_home, """
+        SELECT game_date, player_lookup, predicted_points, actual_points
+        FROM nba_predictions.prediction_accuracy
+        WHERE system_id = 'lightgbm' AND history_games > 0""")
+    assert len(graded) == len(stored) > 100
+    both = graded.assign(game_date=pd.to_datetime(graded["game_date"])).merge(
+        stored.assign(game_date=pd.to_datetime(stored["game_date"])),
+        on=["game_date", "player_lookup"], validate="one_to_one")
+    assert len(both) == len(stored)
+    assert (both["lightgbm"] - both["predicted_points"]).abs().max() < 0.006
+    assert (both["actual"] == both["actual_points"]).all()
 
 
 def test_grading_and_daily_summary_match_the_box_scores(materialized_home: Path) -> None:
