@@ -100,7 +100,9 @@ def test_the_report_equals_a_direct_computation_over_the_warehouse(
     info = json.loads(next((home / "landing" / "models").rglob("info.json")).read_text())
     assert report["models"][0] == {k: info[k] for k in
                                    ("model_version", "trained_through", "train_rows",
-                                    "validation_mae")}
+                                    "validation_mae", "ensemble_line_weight",
+                                    "ensemble_baseline_weight", "blend_line_rows",
+                                    "blend_source")}
 
 
 def test_home_mode_reads_the_same_numbers(built: tuple[Path, dict],

@@ -127,7 +127,8 @@ def test_the_ensemble_serves_the_weights_its_model_recorded(materialized_home: P
     info = json.loads((materialized_home / "landing" / models["artifact_key"].iloc[0]).with_name(
         "info.json").read_text())
     assert (models["ensemble_line_weight"] == info["ensemble_line_weight"]).all()
-    assert (models["blend_source"] == info["blend_source"] == "fallback").all()
+    assert (models["blend_source"] == info["blend_source"]).all()
+    assert info["blend_source"] == "fallback" and info["blend_line_rows"] == 0
     assert info["ensemble_line_weight"] == systems.ENSEMBLE_LINE_WEIGHT
     preds = _query(materialized_home, """
         SELECT e.predicted_points AS ensemble, l.predicted_points AS lightgbm, e.line_value
