@@ -79,6 +79,8 @@ TEAM_DEFENSE = Table("nba_analytics.team_defense_game_summary", "analytics",
                      same_day_inputs=(TEAM_OFFENSE.name,))
 CONTEXT = Table("nba_analytics.upcoming_player_game_context", "analytics",
                 same_day_inputs=(SCHEDULE.name,))
+# Also reads the day's game lines, deliberately not gating: a day without lines (live may lack
+# them) gets NaN line features, and the lines' arrival rebuilds the day.
 FEATURES = Table("nba_precompute.ml_feature_store_v2", "precompute",
                  same_day_inputs=(CONTEXT.name,))
 POINTS_MODEL = Table("nba_predictions.points_model", "predictions",

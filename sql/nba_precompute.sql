@@ -54,6 +54,15 @@ CREATE TABLE IF NOT EXISTS `{project}.nba_precompute.ml_feature_store_v2` (
   points_line FLOAT64,
   line_minus_avg10 FLOAT64,
   line_minus_season FLOAT64,
+  implied_team_points FLOAT64,
+  expected_margin FLOAT64,
+  pts_share_last10 FLOAT64,
+  share_implied_points FLOAT64,
+  rotation_absent_count FLOAT64,
+  rotation_absent_pts FLOAT64,
+  rotation_absent_min FLOAT64,
+  games_missed_before FLOAT64,
+  min_trend_3v10 FLOAT64,
   created_at TIMESTAMP NOT NULL
 )
 PARTITION BY game_date

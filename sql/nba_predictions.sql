@@ -8,11 +8,15 @@ CREATE TABLE IF NOT EXISTS `{project}.nba_predictions.points_model` (
   train_rows INT64 NOT NULL,
   validation_rows INT64 NOT NULL,
   validation_mae FLOAT64,
-  artifact_key STRING NOT NULL
+  artifact_key STRING NOT NULL,
+  ensemble_line_weight FLOAT64 NOT NULL,
+  ensemble_baseline_weight FLOAT64 NOT NULL,
+  blend_line_rows INT64 NOT NULL,
+  blend_source STRING NOT NULL
 )
 PARTITION BY game_date
 CLUSTER BY model_version
-OPTIONS (description = "Which model artifact serves each game date, with its training window and validation error.");
+OPTIONS (description = "Which model artifact serves each game date, with its training window, validation error and the ensemble weights learned from graded history before its week.");
 
 CREATE TABLE IF NOT EXISTS `{project}.nba_predictions.player_prop_predictions` (
   game_date DATE NOT NULL,

@@ -30,7 +30,7 @@ from nba_pipeline.commands.display import cell, is_null
 from nba_pipeline.commands.instance import checked_range
 from nba_pipeline.definitions import build_definitions
 from nba_pipeline.features.feature_store import FEATURE_VERSION
-from nba_pipeline.ml import evaluation, systems
+from nba_pipeline.ml import blending, evaluation, systems
 from nba_pipeline.ml import model as model_lib
 from nba_pipeline.profiles import local_resources
 from nba_pipeline.runner import RangeRunResult
@@ -222,8 +222,15 @@ def read_models(home: Path, artifact_keys: list[str]) -> tuple[list[dict], list[
             store.read_bytes(key.rsplit("/", 1)[0] + "/info.json").decode())
         infos.append(info)
         gains.append(model_lib.importances(model_lib.load(store.read_bytes(key))))
-    models = [{"model_version": i.model_version, "trained_through": i.trained_through,
-               "train_rows": i.train_rows, "validation_mae": i.validation_mae} for i in infos]
+    models = []
+    for i in infos:
+        line_weight, baseline_weight, source = blending.serving_weights(i)
+        models.append({"model_version": i.model_version, "trained_through": i.trained_through,
+                       "train_rows": i.train_rows, "validation_mae": i.validation_mae,
+                       # The ensemble blend serving the week: its path over time.
+                       "ensemble_line_weight": line_weight,
+                       "ensemble_baseline_weight": baseline_weight,
+                       "blend_line_rows": i.blend_line_rows, "blend_source": source})
     sigma = (float(np.mean([i.residual_std for i in infos])) if infos
              else systems.DEFAULT_SIGMA)
     return models, gains, sigma
@@ -369,7 +376,10 @@ def render(report: dict) -> str:
         val = m["validation_mae"]
         lines.append(f"  {m['model_version']}: trained through {m['trained_through']}, "
                      f"{m['train_rows']} rows, validation MAE "
-                     f"{'n/a' if is_null(val) else cell(val, '.3f')}")
+                     f"{'n/a' if is_null(val) else cell(val, '.3f')}; ensemble line weight "
+                     f"{cell(m.get('ensemble_line_weight'), '.2f')} "
+                     f"({m.get('blend_source', 'prior')}, {m.get('blend_line_rows', 0)} graded "
+                     "rows with a line)")
     lines += ["", "Feature importance (share of gain, mean over the stored weekly models):"]
     lines += [f"  {name:<24}{cell(share, '.3f')}" for name, share in
               list(report["feature_importance"].items())[:15]]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-FEATURE_VERSION = "v2.1"
+FEATURE_VERSION = "v2.2"
 FEATURES: tuple[str, ...] = (
     "pts_avg_last3", "pts_avg_last5", "pts_avg_last10", "pts_avg_last20", "pts_avg_season",
     "pts_ewm_h5", "pts_std_last10", "pts_max_last10", "pts_last_game", "pts_trend_5v_season",
@@ -23,10 +23,16 @@ FEATURES: tuple[str, ...] = (
     "opp_def_rating_last15", "opp_pace_last15", "opp_pts_allowed_last15", "team_pace_last15",
     "team_off_rating_last15", "pts_avg_prev_season", "points_line", "line_minus_avg10",
     "line_minus_season",
+    # v2.2 (issue 17): how the game is expected to go and who is missing, all pre-game.
+    "implied_team_points", "expected_margin", "pts_share_last10", "share_implied_points",
+    "rotation_absent_count", "rotation_absent_pts", "rotation_absent_min",
+    "games_missed_before", "min_trend_3v10",
 )
-# Legitimately missing for many players (no line, rookies); completeness ignores them.
+# Legitimately missing for many players (no line, rookies, a day without game lines: live may
+# lack them); completeness ignores them.
 OPTIONAL_FEATURES = ("points_line", "line_minus_avg10", "line_minus_season",
-                     "pts_avg_prev_season")
+                     "pts_avg_prev_season", "implied_team_points", "expected_margin",
+                     "share_implied_points")
 REQUIRED_FEATURES = tuple(f for f in FEATURES if f not in OPTIONAL_FEATURES)
 TEAM_WINDOW = 15
 # Only games in these many days before D count: the asset loads exactly this window, so one day's
@@ -37,6 +43,14 @@ PLAYER_HISTORY_DAYS = 550
 TEAM_HISTORY_DAYS = 250
 EWM_HALFLIFE = 5
 EWM_GAMES = 30  # the exponentially weighted mean looks at the last 30 games (weight 1.6% at 30)
+# A team's rotation: players who appeared in at least ROTATION_MIN_GAMES of its last
+# ROTATION_GAMES games (those within ROTATION_DAYS of its latest one) averaging at least
+# ROTATION_MIN_MINUTES when they played. Without starters or DNP rows in leaguegamelog, "absent"
+# means "a rotation player with no row in the team's previous game" (injury, rest, a trade).
+ROTATION_GAMES = 5
+ROTATION_MIN_GAMES = 3
+ROTATION_MIN_MINUTES = 15.0
+ROTATION_DAYS = 30
 _STATS = ("points", "minutes", "fga", "fta", "fg3a", "usage_rate")
 # Columns the player pass computes (all NaN for a player without earlier games).
 PLAYER_FEATURES = (
@@ -45,6 +59,7 @@ PLAYER_FEATURES = (
     "min_avg_last10", "min_avg_season", "min_last_game", "usage_avg_last10", "usage_avg_season",
     "fga_avg_last5", "fga_avg_last10", "fta_avg_last10", "fg3a_avg_last10", "ts_pct_last10",
     "pts_per_min_last10", "pts_per_min_season", "games_played_season", "pts_avg_prev_season",
+    "pts_share_last10", "_min_avg_last3",
 )
 
 
@@ -133,6 +148,9 @@ def _player_features(rows: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     """Player features for every row from the player's games strictly before the row's date."""
     values = {c: _values(history, c) for c in _STATS}
     values["season"] = season_start_year(history["game_date"]).astype(float)
+    # The team's score in each of the player's games (the players' points sum to it).
+    values["team_points"] = history.groupby(["game_id", "team_abbr"])["points"].transform(
+        "sum").to_numpy(dtype=float)
     log = GameLog(history["player_lookup"], history["game_date"], values)
     # Season blocks: a new block starts at each key's first game and at each season change.
     s = log.values["season"]
@@ -160,10 +178,13 @@ def _player_features(rows: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     fga10, _ = log.window("fga", idx, lo10)
     fta10, _ = log.window("fta", idx, lo10)
     min10, _ = log.window("minutes", idx, lo10)
+    team10, _ = log.window("team_points", idx, lo10)
+    out["_min_avg_last3"] = log.mean("minutes", idx, log.last_n(idx, floor, 3))
     with np.errstate(invalid="ignore", divide="ignore"):
         shots = 2.0 * (fga10 + 0.44 * fta10)
         out["ts_pct_last10"] = np.where(has & (shots > 0), pts10 / shots, np.nan)
         out["pts_per_min_last10"] = np.where(has & (min10 > 0), pts10 / min10, np.nan)
+        out["pts_share_last10"] = np.where(has & (team10 > 0), pts10 / team10, np.nan)
     last10 = log.gather("points", idx, floor, 10)
     counts = (~np.isnan(last10)).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -232,13 +253,132 @@ def _team_features(rows: pd.DataFrame, offense: pd.DataFrame,
     return pd.DataFrame(out, index=rows.index)
 
 
+def _team_games(history: pd.DataFrame) -> pd.DataFrame:
+    """One row per (team, game) the box scores hold, ordered per team (`ordinal` 0, 1, ...)."""
+    team_code, _ = pd.factorize(history["team_abbr"])
+    game_code, game_ids = pd.factorize(history["game_id"])
+    _, first = np.unique(team_code.astype(np.int64) * max(len(game_ids), 1) + game_code,
+                         return_index=True)
+    games = (history.iloc[first][["team_abbr", "game_id", "game_date"]]
+             .assign(game_date=lambda f: pd.to_datetime(f["game_date"]))
+             .sort_values(["team_abbr", "game_date", "game_id"], kind="stable")
+             .reset_index(drop=True))
+    games["ordinal"] = games.groupby("team_abbr").cumcount()
+    return games
+
+
+def _rotation_absences(history: pd.DataFrame, games: pd.DataFrame,
+                       needed: pd.DataFrame) -> pd.DataFrame:
+    """For each needed team game (`team_abbr`, `k` = its ordinal): the rotation players of the
+    team's last ROTATION_GAMES games up to k who have no row in k, with the points and minutes
+    per game they played in that window. Only the windows of the needed games are built."""
+    dated = games[["team_abbr", "ordinal", "game_id", "game_date"]]
+    k_dates = dated.rename(columns={"ordinal": "k", "game_date": "k_date"})[
+        ["team_abbr", "k", "k_date"]]
+    windows = pd.concat([needed.assign(ordinal=needed["k"] - offset) for offset in
+                         range(ROTATION_GAMES)], ignore_index=True)
+    windows = windows.merge(dated, on=["team_abbr", "ordinal"]).merge(
+        k_dates, on=["team_abbr", "k"])
+    windows = windows[windows["game_date"] >= windows["k_date"]
+                      - pd.Timedelta(days=ROTATION_DAYS)]
+    played = history[history["game_id"].isin(windows["game_id"].unique())]
+    app = windows.merge(played[["team_abbr", "game_id", "player_lookup", "points", "minutes"]],
+                        on=["team_abbr", "game_id"])
+    app["_in_k"] = app["ordinal"] == app["k"]
+    per = app.groupby(["team_abbr", "k", "player_lookup"], sort=False).agg(
+        games=("points", "size"), pts=("points", "sum"), mins=("minutes", "sum"),
+        in_k=("_in_k", "any")).reset_index()
+    per["pts_pg"] = per["pts"] / per["games"]
+    per["min_pg"] = per["mins"] / per["games"]
+    rotation = (per["games"] >= ROTATION_MIN_GAMES) & (per["min_pg"] >= ROTATION_MIN_MINUTES)
+    return per.loc[rotation & ~per["in_k"], ["team_abbr", "k", "player_lookup", "pts_pg",
+                                              "min_pg"]]
+
+
+def _availability_features(rows: pd.DataFrame, history: pd.DataFrame,
+                           last_game_day: np.ndarray) -> pd.DataFrame:
+    """Who is missing, from the box scores before the date: rotation teammates absent from the
+    team's previous game (count, points and minutes per game they leave) and the team games
+    the player himself missed since his last appearance."""
+    n = len(rows)
+    out = {c: np.full(n, np.nan) for c in ("rotation_absent_count", "rotation_absent_pts",
+                                           "rotation_absent_min", "games_missed_before")}
+    out["_rotation_day"] = np.full(n, np.iinfo(np.int64).min)
+    if history.empty:
+        return pd.DataFrame(out, index=rows.index)
+    games = _team_games(history)
+    log = GameLog(games["team_abbr"], games["game_date"],
+                  {"ordinal": games["ordinal"].to_numpy(dtype=float)})
+    # The previous team game k must leave its whole rotation window inside the loaded history.
+    idx, floor = log.last_before(rows["team_abbr"], rows["game_date"],
+                                 PLAYER_HISTORY_DAYS - ROTATION_DAYS)
+    has = idx >= 0
+    safe = np.maximum(idx, 0)
+    k = np.where(has, log.values["ordinal"][safe], -1).astype(np.int64)
+    needed = pd.DataFrame({"team_abbr": rows["team_abbr"].to_numpy()[has],
+                           "k": k[has]}).drop_duplicates()
+    absent = _rotation_absences(history, games, needed)
+    per_team = absent.groupby(["team_abbr", "k"]).agg(
+        count=("player_lookup", "size"), pts=("pts_pg", "sum"), mins=("min_pg", "sum"))
+    keys = pd.MultiIndex.from_arrays([rows["team_abbr"].to_numpy(), k])
+    team_vals = per_team.reindex(keys).fillna(0.0).to_numpy()
+    # The row's own player is not his own absent teammate.
+    own = absent.set_index(["team_abbr", "k", "player_lookup"])[["pts_pg", "min_pg"]].reindex(
+        pd.MultiIndex.from_arrays([rows["team_abbr"].to_numpy(), k,
+                                   rows["player_lookup"].to_numpy()]))
+    is_own = own["pts_pg"].notna().to_numpy()
+    own_vals = own.fillna(0.0).to_numpy()
+    out["rotation_absent_count"] = np.where(has, team_vals[:, 0] - is_own, np.nan)
+    out["rotation_absent_pts"] = np.where(has, team_vals[:, 1] - own_vals[:, 0], np.nan)
+    out["rotation_absent_min"] = np.where(has, team_vals[:, 2] - own_vals[:, 1], np.nan)
+    out["_rotation_day"] = np.where(has, log.days[safe], np.iinfo(np.int64).min)
+    # Team games strictly between his last appearance (any team) and the date.
+    played = last_game_day != np.iinfo(np.int64).min
+    code = log.uniques.get_indexer(rows["team_abbr"]).astype(np.int64)
+    composite = log.codes.astype(np.int64) * 1_000_000 + log.days
+    after_last = np.searchsorted(composite, code * 1_000_000 + np.where(played, last_game_day, 0),
+                                 "right")
+    missed = idx + 1 - after_last
+    out["games_missed_before"] = np.where(has & played & (code >= 0),
+                                          np.maximum(missed, 0), np.nan)
+    return pd.DataFrame(out, index=rows.index)
+
+
+def _game_line_features(rows: pd.DataFrame, game_lines: pd.DataFrame | None) -> pd.DataFrame:
+    """Implied team points and expected margin from the game's closing line (NaN without one).
+
+    `nba_raw.game_lines.home_spread` is the home side's handicap (negative = home favoured), so
+    the row's team spread is home_spread at home and -home_spread away; the team's implied
+    points are (total - team spread) / 2 and its expected margin is -team spread.
+    """
+    nan = np.full(len(rows), np.nan)
+    if game_lines is None or game_lines.empty:
+        return pd.DataFrame({"implied_team_points": nan, "expected_margin": nan},
+                            index=rows.index)
+    lines = game_lines.assign(
+        game_date=pd.to_datetime(game_lines["game_date"]).astype("datetime64[ns]"),
+        game_id=game_lines["game_id"].astype(str),
+        home_spread=pd.to_numeric(game_lines["home_spread"], errors="coerce"),
+        total=pd.to_numeric(game_lines["total"], errors="coerce"),
+    ).groupby(["game_date", "game_id"])[["home_spread", "total"]].median()
+    found = lines.reindex(pd.MultiIndex.from_arrays([rows["game_date"].to_numpy(),
+                                                     rows["game_id"].astype(str).to_numpy()]))
+    home = rows["is_home"].astype(float).to_numpy()
+    spread = np.where(home == 1.0, 1.0, -1.0) * found["home_spread"].to_numpy(dtype=float)
+    total = found["total"].to_numpy(dtype=float)
+    return pd.DataFrame({"implied_team_points": (total - spread) / 2.0,
+                         "expected_margin": -spread}, index=rows.index)
+
+
 def build_feature_rows(context: pd.DataFrame, history: pd.DataFrame, offense: pd.DataFrame,
-                       defense: pd.DataFrame, created_at: pd.Timestamp) -> pd.DataFrame:
+                       defense: pd.DataFrame, created_at: pd.Timestamp,
+                       game_lines: pd.DataFrame | None = None) -> pd.DataFrame:
     """Feature rows for every (date, player) in `context`, each from games before its date.
 
     `history` is player_game_summary, `offense`/`defense` the team summaries; all may include
     dates on or after a context date (a range backfill): each row reads only its keys' last
-    games strictly before its own date.
+    games strictly before its own date. `game_lines` (nba_raw.game_lines) is read for the row's
+    own game only: a closing line is set before tip-off.
     """
     if context.empty:
         return pd.DataFrame()
@@ -253,9 +393,12 @@ def build_feature_rows(context: pd.DataFrame, history: pd.DataFrame, offense: pd
         players = pd.DataFrame({c: np.nan for c in PLAYER_FEATURES}, index=rows.index).assign(
             games_played_season=0.0, last_game_date=np.iinfo(np.int64).min, history_games=0)
     teams = _team_features(rows, offense, defense)
-    rows = pd.concat([rows.drop(columns=[c for c in players if c in rows.columns]), players,
-                      teams], axis=1)
-    source_days = rows[["last_game_date", "_team_day", "_opp_day"]].to_numpy().max(axis=1)
+    available = _availability_features(rows, history, players["last_game_date"].to_numpy())
+    lines = _game_line_features(rows, game_lines)
+    new = pd.concat([players, teams, available, lines], axis=1)
+    rows = pd.concat([rows.drop(columns=[c for c in new if c in rows.columns]), new], axis=1)
+    source_days = rows[["last_game_date", "_team_day", "_opp_day", "_rotation_day"]
+                       ].to_numpy().max(axis=1)
     for col, days in (("last_game_date", rows["last_game_date"].to_numpy()),
                       ("source_max_game_date", source_days)):
         rows[col] = pd.Series(np.where(days == np.iinfo(np.int64).min, np.datetime64("NaT"),
@@ -270,6 +413,8 @@ def build_feature_rows(context: pd.DataFrame, history: pd.DataFrame, offense: pd
     rows["points_line"] = pd.to_numeric(rows["points_line"]).astype(float)
     rows["line_minus_avg10"] = rows["points_line"] - rows["pts_avg_last10"]
     rows["line_minus_season"] = rows["points_line"] - rows["pts_avg_season"]
+    rows["min_trend_3v10"] = rows["_min_avg_last3"] - rows["min_avg_last10"]
+    rows["share_implied_points"] = rows["pts_share_last10"] * rows["implied_team_points"]
     if "games_played_season" in rows:
         rows["games_played_season"] = rows["games_played_season"].fillna(0.0)
     for f in FEATURES:

@@ -60,6 +60,15 @@ class ModelInfo:
     validation_from: str = ""  # first date of the time-ordered validation window
     validation_bias: float | None = None  # mean(prediction - actual) on the validation window
     features: tuple[str, ...] = ()
+    # The ensemble weights serving this model's week, learned from graded history before the
+    # cutoff (ml/blending.py); None in artifacts written before they were (the defaults serve).
+    ensemble_line_weight: float | None = None
+    ensemble_baseline_weight: float | None = None
+    blend_line_rows: int = 0
+    blend_baseline_rows: int = 0
+    blend_graded_from: str = ""
+    blend_graded_through: str = ""
+    blend_source: str = ""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

@@ -294,7 +294,9 @@ def price_rows(rows: pd.DataFrame, market: pd.DataFrame, calibration: Calibratio
     return out
 
 
-def calibrate(validation: pd.DataFrame, model_version: str, sigma: float) -> Calibration:
+def calibrate(validation: pd.DataFrame, model_version: str, sigma: float,
+              line_weight: float | None = None,
+              baseline_weight: float | None = None) -> Calibration:
     """The week's calibration from `model.train_with_validation`'s validation rows.
 
     Every system predicts those rows exactly as it predicts a game day (`predict_systems`, fed
@@ -305,8 +307,10 @@ def calibrate(validation: pd.DataFrame, model_version: str, sigma: float) -> Cal
     if validation.empty:
         return Calibration()
     val = validation.reset_index(drop=True)
+    weights = {k: v for k, v in (("line_weight", line_weight),
+                                 ("baseline_weight", baseline_weight)) if v is not None}
     rows = systems.predict_systems(val, val["lgbm_pred"].to_numpy(dtype=float), model_version,
-                                   sigma, "", pd.Timestamp.now(tz="UTC"))
+                                   sigma, "", pd.Timestamp.now(tz="UTC"), **weights)
     n = len(val)
     predicted = {str(s): part["predicted_points"].to_numpy(dtype=float)[:n]
                  for s, part in rows.groupby("system_id", sort=False)}

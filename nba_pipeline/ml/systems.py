@@ -10,7 +10,10 @@ SYSTEMS = ("rolling_average", "lightgbm", "ensemble")
 BASELINE_VERSION = "rolling-average-l10"
 EDGE_THRESHOLD = 1.5
 DEFAULT_SIGMA = 6.0
+# The a-priori blend (chosen before any graded history): it serves until ml/blending.py has
+# enough graded rows before a week's cutoff to learn the week's weights.
 ENSEMBLE_LINE_WEIGHT = 0.55
+ENSEMBLE_BASELINE_WEIGHT = 0.15
 # A player with no game in the feature window (a rookie) has no history for any system to read.
 # His prior is the line: the books price his expected role (minutes, shots), which nothing in
 # our data knows before his first game (leaguegamelog has no positions, no projected minutes).
@@ -26,10 +29,13 @@ def rolling_average(features: pd.DataFrame) -> np.ndarray:
             .fillna(features["pts_avg_prev_season"]).fillna(0.0).to_numpy())
 
 
-def ensemble(lgbm: np.ndarray, baseline: np.ndarray, line: pd.Series) -> np.ndarray:
-    """Blend the model with the market line where one exists (known before tip-off)."""
-    blended = np.where(line.notna(), ENSEMBLE_LINE_WEIGHT * line.fillna(0) +
-                       (1 - ENSEMBLE_LINE_WEIGHT) * lgbm, 0.85 * lgbm + 0.15 * baseline)
+def ensemble(lgbm: np.ndarray, baseline: np.ndarray, line: pd.Series,
+             line_weight: float = ENSEMBLE_LINE_WEIGHT,
+             baseline_weight: float = ENSEMBLE_BASELINE_WEIGHT) -> np.ndarray:
+    """Blend the model with the market line where one exists (known before tip-off), else with
+    the rolling average; the weights serving a week are learned before it (ml/blending.py)."""
+    blended = np.where(line.notna(), line_weight * line.fillna(0) + (1 - line_weight) * lgbm,
+                       (1 - baseline_weight) * lgbm + baseline_weight * baseline)
     return np.asarray(blended, dtype=float)
 
 
@@ -86,7 +92,9 @@ def daily_performance(graded: pd.DataFrame) -> pd.DataFrame:
 
 
 def predict_systems(day: pd.DataFrame, lgbm: np.ndarray, model_version: str, sigma: float,
-                    feature_version: str, created_at: pd.Timestamp) -> pd.DataFrame:
+                    feature_version: str, created_at: pd.Timestamp,
+                    line_weight: float = ENSEMBLE_LINE_WEIGHT,
+                    baseline_weight: float = ENSEMBLE_BASELINE_WEIGHT) -> pd.DataFrame:
     """One row per feature row and system: prediction, edge, recommendation, confidence.
 
     `lgbm` holds the LightGBM predictions for `day`'s rows (from the model serving that date).
@@ -102,7 +110,8 @@ def predict_systems(day: pd.DataFrame, lgbm: np.ndarray, model_version: str, sig
     by_system = {
         "rolling_average": (baseline, BASELINE_VERSION),
         "lightgbm": (lgbm, model_version),
-        "ensemble": (ensemble(lgbm, baseline, day["points_line"]), f"ensemble-{model_version}"),
+        "ensemble": (ensemble(lgbm, baseline, day["points_line"], line_weight,
+                              baseline_weight), f"ensemble-{model_version}"),
     }
     frames = []
     for system_id, (predicted, version) in by_system.items():

@@ -15,8 +15,10 @@ from pathlib import Path
 import pandas as pd
 
 from nba_pipeline.domain import analytics
+from nba_pipeline.domain.game_lines import consensus_lines
 from nba_pipeline.features.feature_store import build_feature_rows
 from nba_pipeline.ingest.endpoints import parse_landed
+from nba_pipeline.ingest.parsers.game_lines import CLOSING_ENDPOINT, CLOSING_SOURCE
 from nba_pipeline.sources import recorded
 from nba_pipeline.storage.schema import conform
 
@@ -34,12 +36,14 @@ class Tables:
     team_defense: pd.DataFrame
     context: pd.DataFrame
     features: pd.DataFrame
+    game_lines: pd.DataFrame
 
 
 def replayed_raw(start: date, end: date, root: Path | None = None) -> dict[str, pd.DataFrame]:
     """Raw tables for start..end (inclusive) from the recorded data, via the live parsers."""
     root = root or recorded.data_dir()
-    frames: dict[str, list[pd.DataFrame]] = {"schedule": [], "boxscores": [], "lines": []}
+    frames: dict[str, list[pd.DataFrame]] = {"schedule": [], "boxscores": [], "lines": [],
+                                             "game_line_books": []}
     day = start
     while day <= end:
         key = f"replay/{day.isoformat()}"
@@ -50,6 +54,8 @@ def replayed_raw(start: date, end: date, root: Path | None = None) -> dict[str, 
         for _, body in recorded.event_odds_bodies(root, day):
             frames["lines"].append(
                 parse_landed("odds_api", "event_odds_player_points", body, day, key))
+        frames["game_line_books"].append(parse_landed(
+            CLOSING_SOURCE, CLOSING_ENDPOINT, recorded.closing_lines_body(root, day), day, key))
         day += timedelta(days=1)
     tables = {"schedule": "nba_raw.schedule", "boxscores": "nba_raw.player_boxscores",
               "lines": "nba_raw.player_prop_lines"}
@@ -58,6 +64,10 @@ def replayed_raw(start: date, end: date, root: Path | None = None) -> dict[str, 
         parts = [f for f in frames[name] if len(f)]
         out[name] = conform(pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(),
                             table, allow_missing=not parts)
+    books = [f for f in frames["game_line_books"] if len(f)]
+    lines, _ = consensus_lines(pd.concat(books, ignore_index=True) if books else pd.DataFrame(),
+                               out["schedule"])
+    out["game_lines"] = conform(lines, "nba_raw.game_lines", allow_missing=lines.empty)
     return out
 
 
@@ -69,8 +79,9 @@ def build_tables(raw: dict[str, pd.DataFrame], start: date, end: date) -> Tables
     defense = analytics.team_defense_summary(offense)
     context = analytics.upcoming_player_game_context(raw["schedule"], pgs, raw["lines"])
     features = build_feature_rows(context, pgs, offense, defense,
-                                  created_at=pd.Timestamp.now(tz="UTC"))
-    return Tables(pgs, offense, defense, context, features)
+                                  created_at=pd.Timestamp.now(tz="UTC"),
+                                  game_lines=raw["game_lines"])
+    return Tables(pgs, offense, defense, context, features, raw["game_lines"])
 
 
 @cache

@@ -21,13 +21,18 @@ def tables():
     return real_tables()
 
 
-def _features(tables, context: pd.DataFrame, history=None, offense=None, defense=None):
+NO_LINES = pd.DataFrame()
+
+
+def _features(tables, context: pd.DataFrame, history=None, offense=None, defense=None,
+              game_lines=None):
     return fs.build_feature_rows(
         context,
         tables.player_game_summary if history is None else history,
         tables.team_offense if offense is None else offense,
         tables.team_defense if defense is None else defense,
         created_at=CREATED,
+        game_lines=tables.game_lines if game_lines is None else game_lines,
     )
 
 
@@ -62,13 +67,38 @@ def test_games_on_or_after_the_date_cannot_change_its_features(tables) -> None:
         cols = [c for c in ("pace", "offensive_rating", "defensive_rating", "points_allowed")
                 if c in frame.columns]
         frame.loc[frame["game_date"] >= D, cols] = 999
-    corrupted = _features(tables, _day(tables), pgs, off, dfn)
+    # Game lines of every other date (the next days' closing lines) set to absurd values.
+    lines = tables.game_lines.copy()
+    lines.loc[lines["game_date"] != D, ["home_spread", "total"]] = 999.0
+    corrupted = _features(tables, _day(tables), pgs, off, dfn, lines)
+    # ...and the box scores on/after D dropped (who appeared then cannot change absences).
     truncated = _features(tables, _day(tables), pgs[~future], off[off["game_date"] < D],
-                          dfn[dfn["game_date"] < D])
+                          dfn[dfn["game_date"] < D], lines[lines["game_date"] == D])
     cols = [*fs.FEATURES, "source_max_game_date", "completeness"]
     pd.testing.assert_frame_equal(clean[cols], corrupted[cols])
     pd.testing.assert_frame_equal(clean[cols], truncated[cols])
     assert future.sum() > 1000  # the corruption really touched games
+    assert (lines["game_date"] > D).sum() > 50
+    for name in NEW_FEATURES:  # and every new feature is really computed on D
+        assert clean[name].notna().mean() > 0.8, name
+
+
+def test_players_absent_after_the_date_do_not_count_as_absent_before_it(tables) -> None:
+    """Remove every appearance on/after D of the day's best-known players (as if injured from
+    D on): D's absence features are unchanged; the absence shows only on later dates."""
+    pgs = tables.player_game_summary
+    day = _day(tables)
+    stars = day.merge(tables.features[tables.features["game_date"] == D],
+                      on=["game_date", "player_lookup"]).nlargest(30, "pts_avg_last10")
+    gone = pgs["player_lookup"].isin(stars["player_lookup"]) & (pgs["game_date"] >= D)
+    clean = _features(tables, day)
+    without = _features(tables, day, pgs[~gone])
+    cols = ["rotation_absent_count", "rotation_absent_pts", "rotation_absent_min",
+            "games_missed_before", "source_max_game_date"]
+    pd.testing.assert_frame_equal(clean[cols], without[cols])
+    later = tables.context[tables.context["game_date"] == D + pd.Timedelta(days=3)]
+    assert (_features(tables, later, pgs[~gone])["rotation_absent_count"]
+            > _features(tables, later)["rotation_absent_count"]).any()
 
 
 def _naive(history: pd.DataFrame, offense: pd.DataFrame, defense: pd.DataFrame,
@@ -100,6 +130,94 @@ def _naive(history: pd.DataFrame, offense: pd.DataFrame, defense: pd.DataFrame,
         "opp_def_rating_last15": opp.sort_values("game_date")["defensive_rating"].tail(15).mean(),
         "pts_avg_prev_season": prev["points"].astype(float).mean() if len(prev) else np.nan,
     }
+
+
+def _naive_availability(history: pd.DataFrame, row: pd.Series) -> dict[str, float]:
+    """Rotation absences, games missed and the share of team points, the slow obvious way."""
+    d, team = row["game_date"], row["team_abbr"]
+    h = history[history["game_date"] < d]
+    team_points = h.groupby(["game_id", "team_abbr"])["points"].sum().rename("team_points")
+    mine = h[(h["player_lookup"] == row["player_lookup"])
+             & (h["game_date"] >= d - pd.Timedelta(days=fs.PLAYER_HISTORY_DAYS))]
+    mine = mine.join(team_points, on=["game_id", "team_abbr"]).sort_values("game_date").tail(10)
+    out = {"pts_share_last10": mine["points"].sum() / mine["team_points"].sum()
+           if len(mine) else np.nan}
+    games = (h[h["team_abbr"] == team].drop_duplicates("game_id").sort_values("game_date"))
+    if games.empty:
+        return {**out, "rotation_absent_count": np.nan, "games_missed_before": np.nan}
+    last = games.iloc[-1]
+    window = games.tail(fs.ROTATION_GAMES)
+    window = window[window["game_date"] >= last["game_date"]
+                    - pd.Timedelta(days=fs.ROTATION_DAYS)]
+    apps = h[(h["team_abbr"] == team) & h["game_id"].isin(window["game_id"])]
+    count = pts = mins = 0.0
+    for player, g in apps.groupby("player_lookup"):
+        rotation = len(g) >= fs.ROTATION_MIN_GAMES and g["minutes"].mean() >= (
+            fs.ROTATION_MIN_MINUTES)
+        if rotation and player != row["player_lookup"] and last["game_id"] not in set(
+                g["game_id"]):
+            count, pts, mins = count + 1, pts + g["points"].mean(), mins + g["minutes"].mean()
+    out.update(rotation_absent_count=count, rotation_absent_pts=pts, rotation_absent_min=mins)
+    if len(mine):
+        out["games_missed_before"] = float((games["game_date"] > mine["game_date"].max()).sum())
+    else:
+        out["games_missed_before"] = np.nan
+    return out
+
+
+NEW_FEATURES = ("implied_team_points", "expected_margin", "pts_share_last10",
+                "share_implied_points", "rotation_absent_count", "rotation_absent_pts",
+                "rotation_absent_min", "games_missed_before", "min_trend_3v10")
+
+
+def test_availability_features_match_a_naive_per_player_reference(tables) -> None:
+    rows = _features(tables, _day(tables))
+    hist = tables.player_game_summary
+    absent_seen = missed_seen = 0
+    for _, row in rows.sample(40, random_state=5).iterrows():
+        want = _naive_availability(hist, row)
+        for name, value in want.items():
+            assert np.isclose(row[name], value, equal_nan=True), (row["player_lookup"], name,
+                                                                   row[name], value)
+        absent_seen += want["rotation_absent_count"] > 0
+        missed_seen += want["games_missed_before"] > 0
+    assert absent_seen >= 5 and missed_seen >= 2  # the sample exercises both
+
+
+def test_game_line_features_follow_the_spread_sign(tables) -> None:
+    """home_spread < 0 = home favoured: the favourite's implied points are the larger, both
+    sides sum to the total, and the margin is the team's side of the spread."""
+    rows = _features(tables, _day(tables))
+    lines = tables.game_lines[tables.game_lines["game_date"] == D].set_index("game_id")
+    assert len(lines) >= 5 and rows["implied_team_points"].notna().all()
+    for game_id, game in rows.groupby("game_id"):
+        line = lines.loc[game_id]
+        home = game[game["is_home"] == 1.0].iloc[0]
+        away = game[game["is_home"] == 0.0].iloc[0]
+        assert np.isclose(home["implied_team_points"] + away["implied_team_points"],
+                          line["total"])
+        assert np.isclose(home["expected_margin"], -line["home_spread"])
+        assert np.isclose(away["expected_margin"], line["home_spread"])
+        assert np.isclose(home["implied_team_points"],
+                          (line["total"] - line["home_spread"]) / 2)
+        favourite = home if line["home_spread"] < 0 else away
+        underdog = away if line["home_spread"] < 0 else home
+        assert favourite["implied_team_points"] >= underdog["implied_team_points"]
+    assert rows["implied_team_points"].between(85, 145).all()
+    assert np.allclose(rows["share_implied_points"],
+                       rows["pts_share_last10"] * rows["implied_team_points"], equal_nan=True)
+
+
+def test_a_day_without_game_lines_gives_nan_line_features_only(tables) -> None:
+    """Live may lack the lines: their features are NaN and optional, nothing else moves."""
+    with_lines = _features(tables, _day(tables))
+    without = _features(tables, _day(tables), game_lines=NO_LINES)
+    line_features = ["implied_team_points", "expected_margin", "share_implied_points"]
+    assert without[line_features].isna().all().all()
+    assert set(line_features) <= set(fs.OPTIONAL_FEATURES)
+    rest = [f for f in fs.FEATURES if f not in line_features]
+    pd.testing.assert_frame_equal(with_lines[[*rest, "completeness"]],
+                                  without[[*rest, "completeness"]])
 
 
 def test_vectorized_pass_matches_a_naive_per_player_reference(tables) -> None:

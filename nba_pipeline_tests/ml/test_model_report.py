@@ -17,6 +17,7 @@ import pytest
 
 from nba_pipeline.cli import main
 from nba_pipeline.commands import demo, model_report
+from nba_pipeline.ml import model as model_lib
 from nba_pipeline.ml import systems
 
 START, END = demo.QUICK_PREDICT
@@ -74,7 +75,8 @@ def test_the_report_scores_real_rows_with_every_predictor(built: tuple[Path, dic
     assert all(math.isfinite(report["mae"][name]) and 3 < report["mae"][name] < 9
                for name in PREDICTORS)
     assert report["n_picks"]["lightgbm"] > 20
-    assert [m["model_version"] for m in report["models"]] == ["lgbm-v2.1-2024-03-04"]
+    assert [m["model_version"] for m in report["models"]] == [
+        model_lib.model_version(date(2024, 3, 4))]
     model = report["models"][0]
     assert model["trained_through"] == "2024-03-03" and model["train_rows"] > 2000
     assert model["validation_mae"] is not None
@@ -98,7 +100,9 @@ def test_the_report_equals_a_direct_computation_over_the_warehouse(
     info = json.loads(next((home / "landing" / "models").rglob("info.json")).read_text())
     assert report["models"][0] == {k: info[k] for k in
                                    ("model_version", "trained_through", "train_rows",
-                                    "validation_mae")}
+                                    "validation_mae", "ensemble_line_weight",
+                                    "ensemble_baseline_weight", "blend_line_rows",
+                                    "blend_source")}
 
 
 def test_home_mode_reads_the_same_numbers(built: tuple[Path, dict],

@@ -21,7 +21,8 @@ from dagster import AssetKey
 
 from nba_pipeline.defs.publishing.assets import predictions_document
 from nba_pipeline.features import feature_store as fs
-from nba_pipeline.ml import probabilities, scoring
+from nba_pipeline.ml import blending, probabilities, scoring, systems
+from nba_pipeline.ml import model as model_lib
 from nba_pipeline.runner import run_range
 from nba_pipeline_tests.conftest import (
     HISTORY_END,
@@ -117,6 +118,56 @@ def test_model_registry_rows_point_at_artifacts_trained_before_the_date(
         info = json.loads((materialized_home / "landing" / key).with_name("info.json").read_text())
         assert info["validation_rows"] > 0 and info["feature_version"] == models[
             "feature_version"].iloc[0]
+
+
+def test_the_ensemble_serves_the_weights_its_model_recorded(materialized_home: Path) -> None:
+    """The week's blend is in info.json and the points_model rows, and the ensemble's rows are
+    that blend of the line and LightGBM (no model served the week before this fixture's first
+    date, so it is the documented fallback)."""
+    models = _query(materialized_home, "SELECT * FROM nba_predictions.points_model")
+    info = json.loads((materialized_home / "landing" / models["artifact_key"].iloc[0]).with_name(
+        "info.json").read_text())
+    assert (models["ensemble_line_weight"] == info["ensemble_line_weight"]).all()
+    assert (models["blend_source"] == info["blend_source"]).all()
+    assert info["blend_source"] == "fallback" and info["blend_line_rows"] == 0
+    assert info["ensemble_line_weight"] == systems.ENSEMBLE_LINE_WEIGHT
+    preds = _query(materialized_home, """
+        SELECT e.predicted_points AS ensemble, l.predicted_points AS lightgbm, e.line_value
+        FROM nba_predictions.player_prop_predictions e
+        JOIN nba_predictions.player_prop_predictions l USING (game_date, game_id, player_lookup)
+        WHERE e.system_id = 'ensemble' AND l.system_id = 'lightgbm' AND e.is_active
+          AND l.is_active AND e.line_value IS NOT NULL AND e.history_games > 0""")
+    w = info["ensemble_line_weight"]
+    assert len(preds) > 100
+    assert ((preds["ensemble"] - (w * preds["line_value"] + (1 - w) * preds["lightgbm"]))
+            .abs() < 0.02).all()
+
+
+def test_the_served_predictions_the_blend_learns_from_are_the_graded_ones(
+        materialized_home: Path) -> None:
+    """blending.served_graded_rows reproduces, from the stored model and feature rows, the
+    `lightgbm` predictions prediction_accuracy graded (the blend cannot read that table)."""
+    models = _query(materialized_home, "SELECT * FROM nba_predictions.points_model")
+    key = models["artifact_key"].iloc[0]
+    booster = model_lib.load((materialized_home / "landing" / key).read_bytes())
+    features = _query(materialized_home, "SELECT * FROM nba_precompute.ml_feature_store_v2")
+    outcomes = _query(materialized_home,
+                      "SELECT game_date, player_lookup, points "
+                      "FROM nba_analytics.player_game_summary")
+    labelled = model_lib.labelled_rows(features, outcomes)
+    week = date(2024, 3, 4)
+    graded = blending.served_graded_rows(labelled, {week: booster}, date(2024, 3, 11))
+    stored = _query(materialized_home, """
+        SELECT game_date, player_lookup, predicted_points, actual_points
+        FROM nba_predictions.prediction_accuracy
+        WHERE system_id = 'lightgbm' AND history_games > 0""")
+    assert len(graded) == len(stored) > 100
+    both = graded.assign(game_date=pd.to_datetime(graded["game_date"])).merge(
+        stored.assign(game_date=pd.to_datetime(stored["game_date"])),
+        on=["game_date", "player_lookup"], validate="one_to_one")
+    assert len(both) == len(stored)
+    assert (both["lightgbm"] - both["predicted_points"]).abs().max() < 0.006
+    assert (both["actual"] == both["actual_points"]).all()
 
 
 def test_grading_and_daily_summary_match_the_box_scores(materialized_home: Path) -> None:

@@ -12,11 +12,19 @@ from nba_pipeline.features.feature_store import FEATURES as FEATURE_NAMES
 from nba_pipeline.lib.warehouse_asset import (
     checked_output,
     history,
+    same_day,
     table_frame,
     table_key,
     warehouse_asset,
 )
-from nba_pipeline.tables import CONTEXT, FEATURES, PGS, TEAM_DEFENSE, TEAM_OFFENSE
+from nba_pipeline.tables import (
+    CONTEXT,
+    FEATURES,
+    GAME_LINES,
+    PGS,
+    TEAM_DEFENSE,
+    TEAM_OFFENSE,
+)
 
 # Exactly the windows the feature code counts games in (so a day and a range pass agree).
 PLAYER_HISTORY_DAYS = feature_store.PLAYER_HISTORY_DAYS
@@ -32,20 +40,26 @@ FEATURE_WORKING = ("tipoff_utc", "has_line", "line_books", "last_game_date")
         "player_history": history(PGS, PLAYER_HISTORY_DAYS),
         "team_offense": history(TEAM_OFFENSE, TEAM_HISTORY_DAYS),
         "team_defense": history(TEAM_DEFENSE, TEAM_HISTORY_DAYS),
+        # The day's closing lines (pre-game by definition). Not a gating same-day input
+        # (tables.py): a day without lines gets NaN line features, and the rows are rebuilt
+        # when the lines land.
+        **same_day(game_lines=GAME_LINES),
     },
     checks=FEATURE_STORE_CHECKS,
 )
 def ml_feature_store_v2(context: AssetExecutionContext,
                         upcoming_player_game_context: pd.DataFrame,
                         player_history: pd.DataFrame, team_offense: pd.DataFrame,
-                        team_defense: pd.DataFrame) -> Iterator:
+                        team_defense: pd.DataFrame, game_lines: pd.DataFrame) -> Iterator:
     rows = build_feature_rows(upcoming_player_game_context, player_history, team_offense,
-                              team_defense, created_at=pd.Timestamp.now(tz="UTC"))
+                              team_defense, created_at=pd.Timestamp.now(tz="UTC"),
+                              game_lines=game_lines)
     frame = table_frame(rows, FEATURES, working=FEATURE_WORKING)
     yield from checked_output(context, FEATURES, FEATURE_STORE_CHECKS, frame, {
         "rows": len(frame), "feature_version": FEATURE_VERSION,
         "feature_count": len(FEATURE_NAMES),
         "mean_completeness": float(frame["completeness"].mean()) if len(frame) else 0.0,
+        "rows_with_game_line": int(frame["implied_team_points"].notna().sum()),
     })
 
 

@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Iterator
+from datetime import date
 
 import lightgbm as lgb
 import pandas as pd
@@ -17,7 +18,7 @@ from nba_pipeline.lib.warehouse_asset import (
     table_frame,
     warehouse_asset,
 )
-from nba_pipeline.ml import coverage, probabilities, systems
+from nba_pipeline.ml import blending, coverage, probabilities, systems
 from nba_pipeline.ml import model as points_model_lib
 from nba_pipeline.storage.landing import LandingStore
 from nba_pipeline.tables import (
@@ -68,6 +69,16 @@ def points_model(context: AssetExecutionContext, landing_store: LandingStore,
     (and every re-run) of that week, so re-materializing is idempotent.
     """
     labelled = points_model_lib.labelled_rows(training_features, training_outcomes)
+    served: dict[date, lgb.Booster | None] = {}
+
+    def served_model(cutoff: date) -> lgb.Booster | None:
+        """The stored model that served the week starting at `cutoff` (None if none was)."""
+        if cutoff not in served:
+            key = _artifact_keys(points_model_lib.model_version(cutoff))[0]
+            served[cutoff] = (points_model_lib.load(landing_store.read_bytes(key))
+                              if landing_store.exists(key) else None)
+        return served[cutoff]
+
     rows, trained = [], []
     for game_date in partition_dates(context):
         cutoff = points_model_lib.training_cutoff(game_date)
@@ -79,18 +90,31 @@ def points_model(context: AssetExecutionContext, landing_store: LandingStore,
                     labelled, cutoff)
             except points_model_lib.NotEnoughHistoryError as exc:
                 raise Failure(description=f"points_model for {game_date}: {exc}") from None
+            # The week's ensemble weights, from the earlier weeks' graded predictions only.
+            earlier = {c: b for c in blending.earlier_cutoffs(cutoff)
+                       if (b := served_model(c)) is not None}
+            graded = blending.served_graded_rows(labelled, earlier, cutoff)
+            info = blending.with_blend(info, blending.learn_blend(graded, cutoff))
+            # Each system's residuals as served: the ensemble with this week's weights.
+            line_weight, baseline_weight, _ = blending.serving_weights(info)
             calibration = probabilities.calibrate(validation, info.model_version,
-                                                  info.residual_std)
+                                                  info.residual_std, line_weight,
+                                                  baseline_weight)
             landing_store.write_bytes(_calibration_key(version), calibration.to_json().encode())
             landing_store.write_bytes(model_key, points_model_lib.dump(booster))
             landing_store.write_bytes(info_key, info.to_json().encode())
+            served[cutoff] = booster
             trained.append(info)
         info = points_model_lib.ModelInfo.from_json(landing_store.read_bytes(info_key).decode())
+        line_weight, baseline_weight, blend_source = blending.serving_weights(info)
         rows.append({"game_date": game_date, "model_version": info.model_version,
                      "feature_version": info.feature_version,
                      "trained_through": info.trained_through, "train_rows": info.train_rows,
                      "validation_rows": info.validation_rows,
-                     "validation_mae": info.validation_mae, "artifact_key": model_key})
+                     "validation_mae": info.validation_mae, "artifact_key": model_key,
+                     "ensemble_line_weight": line_weight,
+                     "ensemble_baseline_weight": baseline_weight,
+                     "blend_line_rows": info.blend_line_rows, "blend_source": blend_source})
     frame = table_frame(pd.DataFrame(rows), POINTS_MODEL)
     return Output(frame, metadata={
         "models_trained": len(trained),
@@ -140,11 +164,13 @@ def player_prop_predictions(context: AssetExecutionContext, landing_store: Landi
 def predict_day(day: pd.DataFrame, booster: lgb.Booster, info: points_model_lib.ModelInfo,
                 created_at: pd.Timestamp, market: pd.DataFrame | None = None,
                 calibration: probabilities.Calibration | None = None) -> pd.DataFrame:
-    """Every system's rows for one date, served by the week's model (ml/systems.py), priced
-    against the books (ml/probabilities.py): p_over, market_p_over, ev, an EV recommendation."""
+    """Every system's rows for one date, served by the week's model with its learned ensemble
+    weights (ml/systems.py, ml/blending.py), priced against the books (ml/probabilities.py):
+    p_over, market_p_over, ev, an EV recommendation."""
+    line_weight, baseline_weight, _ = blending.serving_weights(info)
     rows = systems.predict_systems(day, points_model_lib.predict(booster, day),
                                    info.model_version, info.residual_std, FEATURE_VERSION,
-                                   created_at)
+                                   created_at, line_weight, baseline_weight)
     market = market if market is not None else pd.DataFrame(
         columns=probabilities.MARKET_COLUMNS)
     return probabilities.price_rows(rows, market, calibration, info.residual_std)
