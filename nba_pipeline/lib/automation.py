@@ -125,6 +125,9 @@ class SameDayRawInProgress(SameDayInputsMissing):
 # Run id -> (its asset selection, the game dates it writes); runs never change either.
 _RUN_SCOPES: dict[str, tuple[frozenset[AssetKey], frozenset[str]]] = {}
 _UPDATES_PAGE = 1000
+# The current tick's `updates_since` answers (several assets read the same inputs), keyed by
+# (key, after) under "view": that tick's AssetGraphView.
+_TICK_UPDATES: dict[Any, Any] = {}
 
 
 def run_dates(tags: Mapping[str, str]) -> frozenset[str]:
@@ -167,7 +170,14 @@ def updates_since(context: AutomationContext, key: AssetKey, after: int | None
     """
     from dagster import AssetRecordsFilter
 
-    instance = context.asset_graph_view.instance
+    view = context.asset_graph_view
+    if _TICK_UPDATES.get("view") is not view:  # one tick's view: a new evaluation
+        _TICK_UPDATES.clear()
+        _TICK_UPDATES["view"] = view
+    cached = _TICK_UPDATES.get((key, after))
+    if cached is not None:
+        return cached
+    instance = view.instance
     latest: dict[str, tuple[int, str]] = {}
     cursor: str | None = None
     while True:
@@ -180,7 +190,9 @@ def updates_since(context: AutomationContext, key: AssetKey, after: int | None
         if not result.has_more:
             break
         cursor = result.cursor
-    return {partition: run_id for partition, (_, run_id) in latest.items()}
+    found = {partition: run_id for partition, (_, run_id) in latest.items()}
+    _TICK_UPDATES[(key, after)] = found
+    return found
 
 
 async def updated_or_requested(context: AutomationContext, keys: Sequence[AssetKey],
