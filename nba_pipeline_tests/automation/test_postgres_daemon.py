@@ -162,10 +162,11 @@ def test_production_instance_under_the_daemon(copy_home: Path, tmp_path: Path,
         wait_until(graded(instance, DAY), daemon, log, timeout=420)
         day_runs = instance.get_runs()  # newest first
         by_source = [run_source(r.tags) for r in reversed(day_runs)]
-        assert by_source[0] == "sensor" and set(by_source[1:]) == {"automation"}, by_source
-        # the first automation run carried the whole chain; with 5 s ticks the automation may
-        # then re-request points_model and what follows it once (seen: 2 more runs; docs,
-        # "Production instance on PostgreSQL"), never another date
+        # one sensor run, then ONE automation run with the whole chain: a run's own updates
+        # never re-arm what it built (before the fix, 3 s-5 s ticks inside the chain run
+        # re-requested points_model and what follows it once; docs/automation.md)
+        assert by_source == ["sensor", "automation"], (by_source, why_requested(instance, {
+            k.to_user_string() for r in day_runs[:-2] for k in r.asset_selection or ()}))
         chain = {k.to_user_string() for k in day_runs[-2].asset_selection}
         assert {"nba_analytics/player_game_summary", "nba_predictions/points_model",
                 "nba_predictions/prediction_accuracy"} <= chain
