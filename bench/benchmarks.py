@@ -68,6 +68,7 @@ class Plan:
     feature_date: str
     naive_player_limit: int | None  # None: loop over every player of the date
     daemon_range: Range | None = None  # submitted to a real dagster-daemon (issue 15)
+    daemon_sensor_interval_s: int = 30  # the daemon's sensor ticks (production: 30 s)
     # one game day, in process, on an on-disk sqlite instance vs the Postgres one (issue 15)
     instances_day: str | None = None
     instances_repeats: int = 3
@@ -104,6 +105,7 @@ QUICK = Plan(
     feature_date="2024-02-27",
     naive_player_limit=10,
     daemon_range=("2024-02-26", "2024-02-27"),
+    daemon_sensor_interval_s=5,  # short ticks: a shorter wait after the backfill
     instances_day="2024-02-27",
     instances_repeats=1,
     one_process=True,
@@ -374,13 +376,57 @@ def runs_by_source(instance: Any) -> dict[str, int]:
     return runs
 
 
+def wait_daemon_ready(instance: Any, daemon: Any, timeout_s: float) -> float:
+    """Wait until the daemon has loaded the code and ticked both sensors once (the landing
+    sensor's first tick takes the store as its baseline): an operator's daemon is already
+    running when a backfill is launched. Returns the seconds waited."""
+    from dagster._core.scheduler.instigation import InstigatorType
+
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout_s:
+        if daemon.poll() is not None:
+            raise RuntimeError(f"dagster-daemon exited with {daemon.returncode}")
+        ticked = set()
+        for state in instance.all_instigator_state(instigator_type=InstigatorType.SENSOR):
+            if instance.get_ticks(state.instigator_origin_id, state.selector_id, limit=1):
+                ticked.add(state.instigator_name)
+        if {"landing_sensor", "nba_automation"} <= ticked:
+            break
+        time.sleep(1)
+    return time.perf_counter() - started
+
+
+def backfill_phases(instance: Any, backfill_id: str, submitted_at: float, wall_s: float
+                    ) -> dict[str, float]:
+    """Where the daemon's wall time went, from the backfill's run(s): submit -> run created
+    (the backfill daemon's tick, planning every asset partition), -> run process started (run
+    queue, launcher), -> first step (the run process loading the code), the steps, and run end
+    -> the backfill marked complete (the backfill daemon's next tick)."""
+    from dagster import DagsterEventType, RunsFilter
+
+    records = instance.get_run_records(RunsFilter(tags={"dagster/backfill": backfill_id}))
+    if not records:
+        return {}
+    created = min(r.create_timestamp.timestamp() for r in records)
+    started = min(r.start_time or created for r in records)
+    ended = max(r.end_time or started for r in records)
+    first_step = min((e.timestamp for r in records for e in instance.all_logs(
+        r.dagster_run.run_id, of_type=DagsterEventType.STEP_START)), default=started)
+    return {"to_run_created_s": round(created - submitted_at, 2),
+            "to_run_started_s": round(started - created, 2),
+            "code_load_s": round(first_step - started, 2),
+            "steps_s": round(ended - first_step, 2),
+            "to_backfill_complete_s": round(submitted_at + wall_s - ended, 2)}
+
+
 def stage_daemon(spec: dict[str, Any]) -> dict[str, Any]:
     """The operator's path: a range submitted to a real `dagster-daemon` on an on-disk instance.
 
-    First the same range in process (one run), then `backfill --submit`'s backfill for the
-    daemon; reports the daemon's wall time (submit to COMPLETED, its ticks included) and the
-    runs launched by source. The instance is a fresh prepared home, so only this range's runs
-    are counted.
+    First the same range in process (one run, as `nba-pipeline backfill` without --submit runs
+    it: an on-disk sqlite instance), then, once the daemon is up (code loaded, both sensors
+    ticked), `backfill --submit`'s backfill for it; reports the daemon's wall time (submit to
+    COMPLETED, its ticks included), where it went, and the runs launched by source. The daemon's
+    instance is a fresh prepared home, so only this range's runs are counted.
     """
     from dagster import DagsterInstance
 
@@ -390,17 +436,33 @@ def stage_daemon(spec: dict[str, Any]) -> dict[str, Any]:
     home, start, end = Path(spec["home"]), _d(spec["start"]), _d(spec["end"])
     daemon_home = Path(spec["dagster_home"])
     defs = _defs(home)
-    in_process = _timed_run(defs, _instance("memory"), start, end)
-    prepare_home(daemon_home, declared_pools(defs))
-    with daemon_process(daemon_home), DagsterInstance.from_config(str(daemon_home)) as instance:
+    pools = declared_pools(defs)
+    cli_home = daemon_home.parent / f"{daemon_home.name}_in_process"
+    prepare_home(cli_home, pools)
+    with DagsterInstance.from_config(str(cli_home)) as cli_instance:
+        in_process = _timed_run(defs, cli_instance, start, end)
+    prepare_home(daemon_home, pools)
+    interval = spec.get("sensor_interval_s", 30)
+    env = {"NBA_PIPELINE_SENSOR_INTERVAL_SECONDS": str(interval)}
+    with daemon_process(daemon_home, env) as daemon, \
+            DagsterInstance.from_config(str(daemon_home)) as instance:
+        ready_s = wait_daemon_ready(instance, daemon, spec["timeout_s"])
         keys = sorted(defs.resolve_asset_graph().get_all_asset_keys())
-        submitted = time.perf_counter()
+        submitted, submitted_at = time.perf_counter(), time.time()
         backfill_id = submit_backfill(defs, instance, start, end, keys)
         status = wait_backfill(instance, backfill_id, spec["timeout_s"])
         wall = time.perf_counter() - submitted
+        # a sensor or automation run reacting to the backfill would be requested on the ticks
+        # right after it: give them two sensor ticks to show up (not part of the wall time)
+        settle_until = time.perf_counter() + 2 * interval + 5
+        while time.perf_counter() < settle_until:
+            time.sleep(1)
         runs = runs_by_source(instance)
+        phases = backfill_phases(instance, backfill_id, submitted_at, wall)
     return {"range": f"{start}..{end}", "status": status, "daemon_wall_s": round(wall, 2),
-            "in_process_wall_s": round(in_process["wall_s"], 2), "runs": runs}
+            "in_process_wall_s": round(in_process["wall_s"], 2),
+            "in_process_steps_s": round(in_process["steps_s"], 2),
+            "daemon_ready_s": round(ready_s, 2), "phases": phases, "runs": runs}
 
 
 def stage_instances(spec: dict[str, Any]) -> dict[str, Any]:
@@ -553,7 +615,8 @@ def run_bench(plan: Plan, log: Callable[[str], None], keep: Path | None = None
         first, last = plan.daemon_range
         stages.append(("daemon", {"home": history_home, "start": first, "end": last,
                                   "dagster_home": str(workdir / "daemon_home"),
-                                  "timeout_s": 1800},
+                                  "timeout_s": 1800,
+                                  "sensor_interval_s": plan.daemon_sensor_interval_s},
                        f"daemon: {first}..{last} submitted to dagster-daemon, vs in process"))
     if plan.instances_day is not None:
         stages.append(("instances", {"home": history_home, "day": plan.instances_day,
@@ -790,6 +853,13 @@ def table(results: dict[str, Any]) -> str:
                      f"in process {daemon['in_process_wall_s']:.1f} s (one run)",
                      f"{daemon['wall_vs_in_process']:.1f}x",
                      "runs <= 7, 0 sensor/automation, <= 2x"))
+        ph = daemon.get("phases") or {}
+        if ph:
+            rows.append(("  of which: run created / launched / code loaded / steps / marked done",
+                         f"{ph['to_run_created_s']:.1f} / {ph['to_run_started_s']:.1f} / "
+                         f"{ph['code_load_s']:.1f} / {ph['steps_s']:.1f} / "
+                         f"{ph['to_backfill_complete_s']:.1f} s",
+                         f"in-process steps {daemon['in_process_steps_s']:.1f} s", "", ""))
     inst = r.get("instances")
     if inst:
         rows.append((f"one game day {inst['day']} in process, Postgres instance",

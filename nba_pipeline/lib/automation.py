@@ -122,19 +122,132 @@ class SameDayRawInProgress(SameDayInputsMissing):
         return in_progress.compute_intersection(same_day)
 
 
-async def updated_or_requested(context: AutomationContext, keys: Sequence[AssetKey]) -> set[str]:
-    """Partition keys of `keys` updated since the previous tick or requested on this one."""
+# Run id -> (its asset selection, the game dates it writes); runs never change either.
+_RUN_SCOPES: dict[str, tuple[frozenset[AssetKey], frozenset[str]]] = {}
+_UPDATES_PAGE = 1000
+# The current tick's `updates_since` answers (several assets read the same inputs), keyed by
+# (key, after) under "view": that tick's AssetGraphView.
+_TICK_UPDATES: dict[Any, Any] = {}
+
+
+def run_dates(tags: Mapping[str, str]) -> frozenset[str]:
+    """The game dates a run writes: its partition, or every day of its partition range."""
+    if "dagster/partition" in tags:
+        return frozenset({tags["dagster/partition"]})
+    start = tags.get("dagster/asset_partition_range_start")
+    end = tags.get("dagster/asset_partition_range_end")
+    if not start or not end:
+        return frozenset()
+    first, last = date.fromisoformat(start), date.fromisoformat(end)
+    return frozenset(date.fromordinal(d).isoformat()
+                     for d in range(first.toordinal(), last.toordinal() + 1))
+
+
+def _run_scope(instance: Any, run_id: str) -> tuple[frozenset[AssetKey], frozenset[str]]:
+    if not run_id:  # a runless event (reported from outside a run)
+        return frozenset(), frozenset()
+    if run_id not in _RUN_SCOPES:
+        record = instance.get_run_record_by_id(run_id)
+        if record is None:
+            return frozenset(), frozenset()
+        if len(_RUN_SCOPES) > 10_000:
+            _RUN_SCOPES.clear()
+        run = record.dagster_run
+        _RUN_SCOPES[run_id] = (frozenset(run.asset_selection or ()), run_dates(run.tags))
+    return _RUN_SCOPES[run_id]
+
+
+def updates_since(context: AutomationContext, key: AssetKey, after: int | None
+                  ) -> dict[str, str]:
+    """{partition: run id of its latest materialization} for `key`'s materializations with a
+    storage id above `after` (None: the event log was empty), read from the event log itself.
+
+    Not `compute_updated_since_temporal_context_subset`: that first asks the asset's record
+    (the `asset_keys` row) whether anything is newer than the cursor, and on Postgres that row
+    is written after the event, in its own transaction. A tick that captured the event's id as
+    its cursor while the row still lagged saw nothing, and the next tick starts after that id:
+    the update was never seen (on a busy machine, in 2 of 4 runs of the daemon test).
+    """
+    from dagster import AssetRecordsFilter
+
+    view = context.asset_graph_view
+    if _TICK_UPDATES.get("view") is not view:  # one tick's view: a new evaluation
+        _TICK_UPDATES.clear()
+        _TICK_UPDATES["view"] = view
+    cached = _TICK_UPDATES.get((key, after))
+    if cached is not None:
+        return cached
+    instance = view.instance
+    latest: dict[str, tuple[int, str]] = {}
+    cursor: str | None = None
+    while True:
+        result = instance.fetch_materializations(
+            AssetRecordsFilter(asset_key=key, after_storage_id=after), limit=_UPDATES_PAGE,
+            cursor=cursor, ascending=True)
+        for record in result.records:
+            if record.partition_key is not None:
+                latest[record.partition_key] = (record.storage_id, record.run_id)
+        if not result.has_more:
+            break
+        cursor = result.cursor
+    found = {partition: run_id for partition, (_, run_id) in latest.items()}
+    _TICK_UPDATES[(key, after)] = found
+    return found
+
+
+async def updated_or_requested(context: AutomationContext, keys: Sequence[AssetKey],
+                               targets: Any = None) -> set[str]:
+    """The dates of the evaluated asset that partitions of `keys` updated since the previous
+    tick, or requested on this one, call for: `targets(partition)` (default: that same date).
+
+    An update is ignored for the dates that the run which wrote it also materializes the
+    evaluated asset for (Dagster's `executed_with_root_target`, per date: Dagster's only looks at
+    the asset's single latest materialization, so of a range run it ignores the last day
+    only). A backfill or automation run that rebuilds features and then the model for
+    03-07..03-08 has the model's dates handled by that run; without this, the model's trigger
+    fired for dates whose own update (the reset of `since_last_handled`) a tick could miss.
+    """
+    def mapped(partition: str) -> set[str]:
+        return {partition} if targets is None else targets(partition)
+
     previous = context.previous_temporal_context
     dates: set[str] = set()
+    own = context.key
     for key in keys:
         if previous is not None:
-            updated = await context.asset_graph_view.compute_updated_since_temporal_context_subset(
-                key=key, temporal_context=previous)
-            dates |= set(updated.expensively_compute_partition_keys())
+            for partition, run_id in updates_since(context, key, previous.last_event_id).items():
+                selection, covered = _run_scope(context.asset_graph_view.instance, run_id)
+                found = mapped(partition)
+                dates |= found - covered if own in selection else found
         requested = context.request_subsets_by_key.get(key)
         if requested is not None:
-            dates |= set(requested.expensively_compute_partition_keys())
+            for partition in requested.expensively_compute_partition_keys():
+                dates |= mapped(partition)
     return dates
+
+
+class SelfUpdated(AutomationCondition[AssetKey]):
+    """This asset's partitions materialized since the previous tick, read from the event log
+    itself (`updates_since`): the reset of `since_last_handled` that a lagging asset record
+    cannot hide (`newly_updated()` alone missed some, and the asset was requested again)."""
+
+    @property
+    def name(self) -> str:
+        return "updated_since_previous_tick"
+
+    async def evaluate(self, context: AutomationContext) -> AutomationResult:  # type: ignore[override]
+        previous = context.previous_temporal_context
+        dates: set[str] = set()
+        if previous is not None:
+            dates = set(updates_since(context, context.key, previous.last_event_id))
+        return AutomationResult(
+            context, context.candidate_subset.compute_intersection_with_partition_keys(dates))
+
+
+def handled() -> AutomationCondition:
+    """`since_last_handled()`'s reset, plus `SelfUpdated`."""
+    return (AutomationCondition.newly_requested() | AutomationCondition.newly_updated()
+            | SelfUpdated() | AutomationCondition.initial_evaluation()).with_label("handled")
 
 
 class SameDayInputsUpdated(SameDayCondition):
@@ -171,21 +284,17 @@ class EarlierInputsUpdated(SameDayCondition):
         super().__init__(keys)
         self._cascade_days = cascade_days
 
-    def _dates_after(self, partitions_def: Any, updated: set[str]) -> set[str]:
+    def _dates_after(self, partitions_def: Any, updated: str) -> set[str]:
         if self._cascade_days is None:
-            nexts = {partitions_def.get_next_partition_key(d) for d in updated}
-            return {d for d in nexts if d is not None}
-        out: set[str] = set()
-        for key in updated:
-            first = date.fromisoformat(key)
-            out |= {(first + timedelta(days=n)).isoformat()
-                    for n in range(1, self._cascade_days + 1)}
-        return out
+            following = partitions_def.get_next_partition_key(updated)
+            return set() if following is None else {following}
+        first = date.fromisoformat(updated)
+        return {(first + timedelta(days=n)).isoformat() for n in range(1, self._cascade_days + 1)}
 
     async def evaluate(self, context: AutomationContext) -> AutomationResult:  # type: ignore[override]
-        updated_dates = await updated_or_requested(context, self._keys)
         partitions_def = context.asset_graph.get(context.key).partitions_def
-        dates = self._dates_after(partitions_def, updated_dates) if updated_dates else set()
+        dates = await updated_or_requested(
+            context, self._keys, lambda updated: self._dates_after(partitions_def, updated))
         return AutomationResult(
             context, context.candidate_subset.compute_intersection_with_partition_keys(dates))
 
@@ -204,7 +313,8 @@ def no_blocking_check_failed() -> AutomationCondition:
 
 
 def reactive(same_day_inputs: Sequence[AssetKey], follows: Sequence[AssetKey] = (),
-             history: Mapping[AssetKey, int | None] | None = None) -> AutomationCondition:
+             history: Mapping[AssetKey, int | None] | None = None,
+             parents: Sequence[AssetKey] | None = None) -> AutomationCondition:
     """Materialize a date when any input partition updates (any date, not only the latest),
     when the date's partition first appears, when a same-day asset it `follows` updates, or
     when an earlier date of a `history` input updates (`EarlierInputsUpdated`); and only once
@@ -212,12 +322,22 @@ def reactive(same_day_inputs: Sequence[AssetKey], follows: Sequence[AssetKey] = 
 
     `history`: {input: None} for inputs read strictly before the date (their same-date
     partition is not an input at all), {input: days} for those read through it.
+    `parents`: the asset's inputs (every one on the same daily partitions): their same-date
+    updates are read by `SameDayInputsUpdated`, which ignores what the run that wrote them
+    also built of this asset (per date); without it, Dagster's `any_deps_updated()`.
+
+    The reset is `handled()`: `since_last_handled()`'s, plus this asset's own updates read from
+    the event log (`SelfUpdated`).
     """
     history = history or {}
     before_date = [k for k, days in history.items() if days is None]
-    deps_updated = AutomationCondition.any_deps_updated()
-    if before_date:
-        deps_updated = deps_updated.ignore(AssetSelection.assets(*before_date))
+    if parents is not None:
+        deps_updated: AutomationCondition = SameDayInputsUpdated(
+            [k for k in parents if k not in before_date])
+    else:
+        deps_updated = AutomationCondition.any_deps_updated()
+        if before_date:
+            deps_updated = deps_updated.ignore(AssetSelection.assets(*before_date))
     trigger = AutomationCondition.newly_missing() | deps_updated
     if before_date:
         trigger = trigger | EarlierInputsUpdated(before_date)
@@ -227,7 +347,7 @@ def reactive(same_day_inputs: Sequence[AssetKey], follows: Sequence[AssetKey] = 
     if follows:
         trigger = trigger | SameDayInputsUpdated(follows)
     return (
-        trigger.since_last_handled()
+        trigger.since(handled())
         & ~SameDayInputsMissing(same_day_inputs)
         & ~SameDayRawInProgress()
         & no_blocking_check_failed()
@@ -249,19 +369,21 @@ def pre_tip(same_day_inputs: Sequence[AssetKey], cron: str = PRE_TIP_CRON) -> Au
     ).with_label(f"pre-tip refresh ({cron} {GAME_DATE_TIMEZONE})")
 
 
-def condition_for(key: AssetKey, history: Mapping[AssetKey, int | None] | None = None
-                  ) -> AutomationCondition | None:
+def condition_for(key: AssetKey, history: Mapping[AssetKey, int | None] | None = None,
+                  parents: Sequence[AssetKey] | None = None) -> AutomationCondition | None:
     """The condition for one asset; None for landing (schedules) and raw (landing sensor).
 
-    `history`: its history inputs, as `reactive` takes them.
+    `history`, `parents`: its history inputs and its inputs, as `reactive` takes them.
     """
     inputs = SAME_DAY_INPUTS.get(key)
     if inputs is None:
         return None
     entry = tables.table(key.to_user_string())
     if entry.pre_tip_refresh:
-        return (reactive(inputs, history=history) | pre_tip(inputs)).with_label(entry.table)
-    return reactive(inputs, follows=tuple(_key(n) for n in entry.follows), history=history)
+        return (reactive(inputs, history=history, parents=parents)
+                | pre_tip(inputs)).with_label(entry.table)
+    return reactive(inputs, follows=tuple(_key(n) for n in entry.follows), history=history,
+                    parents=parents)
 
 
 def history_windows(spec: AssetSpec) -> dict[AssetKey, int | None]:
@@ -275,7 +397,9 @@ def history_windows(spec: AssetSpec) -> dict[AssetKey, int | None]:
 
 def with_automation(spec: AssetSpec) -> AssetSpec:
     """`spec` with the policy's condition set, if the policy covers it (definitions.py)."""
-    condition = condition_for(spec.key, history_windows(spec))
+    condition = condition_for(spec.key, history_windows(spec),
+                              parents=sorted((d.asset_key for d in spec.deps),
+                                             key=lambda k: k.to_user_string()))
     return spec if condition is None else spec.replace_attributes(automation_condition=condition)
 
 

@@ -177,3 +177,57 @@ def test_box_scores_rebuild_the_next_dates_features_never_their_own(day: Day):
     assert all("2024-03-06" not in dates for key, dates in after.items()
                if key in (FEATURES.user_string, POINTS_MODEL.user_string,
                           PREDICTIONS.user_string)), after
+
+
+def _run_writes(day: Day, run_id: str, pairs: list[tuple[AssetKey, str]]) -> None:
+    """Materializations written by run `run_id` (checks passing), as a run process stores them."""
+    from dagster._core.events import DagsterEvent, DagsterEventType, StepMaterializationData
+
+    graph = day.defs.resolve_asset_graph()
+    for key, partition in pairs:
+        day.instance.report_dagster_event(DagsterEvent(
+            event_type_value=DagsterEventType.ASSET_MATERIALIZATION.value,
+            event_specific_data=StepMaterializationData(
+                AssetMaterialization(key, partition=partition)),
+            job_name="__ASSET_JOB"), run_id=run_id)
+        for check_key in graph.get(key).check_keys:
+            day.instance.report_runless_asset_event(AssetCheckEvaluation(
+                asset_key=key, check_name=check_key.name, passed=True,
+                metadata={"partition": partition}))
+
+
+def test_a_range_run_handles_its_own_dates_whenever_the_automation_ticks(day: Day):
+    """A backfill's single run over 03-07..03-08 writes raw, analytics, features, the model and
+    predictions one after another. An automation tick in the middle of it (the inputs written,
+    the assets below not yet) must not count those inputs' updates for the dates the same run
+    builds: the run handles them. Before, such a tick armed `since_last_handled` for features
+    03-07..03-08 (any_deps_updated skipped only the range's last day; the history triggers
+    skipped nothing), and a reset the next tick missed left them to be requested again after
+    the backfill (the Postgres daemon test, 2 of 4 runs). This instance has no planned-
+    materialization events, so nothing is "in progress": an armed trigger shows at once as a
+    request on the mid-run tick (the old conditions requested features, model, predictions)."""
+    from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus
+
+    dates = ["2024-03-07", "2024-03-08"]
+    day.tick(datetime(2024, 3, 9, 8, 0, tzinfo=ET))
+    graph = day.defs.resolve_asset_graph()
+    selection = frozenset(graph.materializable_asset_keys)
+    run = DagsterRun(job_name="__ASSET_JOB", run_id="range-run", asset_selection=selection,
+                     status=DagsterRunStatus.STARTED,
+                     tags={"dagster/asset_partition_range_start": dates[0],
+                           "dagster/asset_partition_range_end": dates[-1]})
+    day.instance.add_run(run)
+    order = [key for key in graph.toposorted_asset_keys if key in selection]
+    upstream = [key for key in order if key.path[0] in ("landing", "nba_raw", "nba_analytics")]
+    rest = [key for key in order if key not in upstream]
+    _run_writes(day, run.run_id, [(key, d) for key in upstream for d in dates])
+    mid_run = day.tick(datetime(2024, 3, 9, 8, 1, tzinfo=ET))
+    assert not any(set(dates) & partitions for partitions in mid_run.values()), mid_run
+    _run_writes(day, run.run_id, [(key, d) for key in rest for d in dates])
+    after = day.tick(datetime(2024, 3, 9, 8, 2, tzinfo=ET))
+    assert not any(set(dates) & partitions for partitions in after.values()), after
+    # what the run did not build is still requested: 03-09's features follow 03-08's box
+    # scores once 03-09's own inputs exist
+    day.materialize([(ak(SCHEDULE), "2024-03-09"), (RAW_LINES, "2024-03-09")])
+    next_day = day.tick(datetime(2024, 3, 9, 9, 0, tzinfo=ET))
+    assert next_day[FEATURES.user_string] == {"2024-03-09"}, next_day
