@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -266,29 +264,6 @@ def test_a_new_season_starts_season_features_from_zero(tables) -> None:
 
 def test_empty_context_gives_an_empty_frame(tables) -> None:
     assert _features(tables, tables.context.iloc[0:0]).empty
-
-
-def test_one_pass_is_much_faster_than_a_query_per_player(tables) -> None:
-    """Guard for the bench: the day's pass beats a per-player filter loop by a wide margin."""
-    day, hist = _day(tables), tables.player_game_summary
-
-    def naive() -> None:
-        for row in day.itertuples():
-            h = hist[(hist["player_lookup"] == row.player_lookup)
-                     & (hist["game_date"] < row.game_date)].sort_values("game_date")
-            h["points"].tail(10).mean(), h["minutes"].tail(5).mean()
-
-    def timed(fn) -> float:
-        best = float("inf")
-        for _ in range(3):
-            started = time.perf_counter()
-            fn()
-            best = min(best, time.perf_counter() - started)
-        return best
-
-    fast = timed(lambda: _features(tables, day))
-    slow = timed(naive)
-    assert slow / fast > 10, (slow, fast)
 
 
 def test_games_older_than_the_history_window_do_not_count(tables) -> None:
