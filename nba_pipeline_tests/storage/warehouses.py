@@ -52,7 +52,9 @@ def rows_for(day: date, version: str = "a") -> list[dict[str, Any]]:
     return [{"game_date": pd.Timestamp(day), "model_version": f"{version}-{i}",
              "feature_version": "v2", "trained_through": pd.Timestamp(day) - pd.Timedelta(days=1),
              "train_rows": 1000 + i, "validation_rows": 100 + i,
-             "validation_mae": None if i == 0 else 4.5 + i, "artifact_key": f"models/{day}/{i}"}
+             "validation_mae": None if i == 0 else 4.5 + i, "artifact_key": f"models/{day}/{i}",
+             "ensemble_line_weight": 0.55, "ensemble_baseline_weight": 0.15,
+             "blend_line_rows": 100 * i, "blend_source": "prior"}
             for i in range(ROWS_PER_DAY)]
 
 
