@@ -55,8 +55,8 @@ class Day:
 
     def materialize(self, requested: dict[str, set[str]] | list[tuple[AssetKey, str]],
                     checks_pass: bool = True) -> None:
-        """Record what a run would have written, with its checks' results (the policy only
-        reads the event log)."""
+        """Record what a run would have written, with its checks' results, one per partition
+        as the assets report them (the policy only reads the event log)."""
         pairs = ([(AssetKey.from_user_string(k), p) for k, ps in requested.items() for p in ps]
                  if isinstance(requested, dict) else requested)
         graph = self.defs.resolve_asset_graph()
@@ -65,7 +65,7 @@ class Day:
             for check_key in graph.get(key).check_keys:
                 self.instance.report_runless_asset_event(AssetCheckEvaluation(
                     asset_key=key, check_name=check_key.name, passed=checks_pass,
-                    metadata={"partition": partition}))
+                    partition=partition, metadata={"partition": partition}))
 
 
 @pytest.fixture
