@@ -96,17 +96,30 @@ def evaluate(
     """
     days = list(context.partition_keys) if context.has_partition_key_range or \
         context.has_partition_key else []
-    window = days[0] if len(days) == 1 else f"{days[0]}..{days[-1]}" if days else ""
     selected = context.selected_asset_check_keys
     todo = [c for c in checks if AssetCheckKey(asset_key, c.name) in selected]
     if not todo:
         return
     targets = _materializations(context, asset_key, days)
-    frames = _by_day(frame, days)
-    sliced = {name: _by_day(f, days) for name, f in (inputs or {}).items()}
     for check in todo:
         key = AssetCheckKey(asset_key, check.name)
         yield Output(None, output_name=context.assets_def.get_output_name_for_asset_check_key(key))
+        yield from evaluate_days(asset_key, [check], frame, days, inputs, targets)
+
+
+def evaluate_days(
+    asset_key: AssetKey,
+    checks: Sequence[Check],
+    frame: pd.DataFrame,
+    days: Sequence[str],
+    inputs: Mapping[str, pd.DataFrame] | None = None,
+    targets: Mapping[str, AssetCheckEvaluationTargetMaterializationData] | None = None,
+) -> Iterator[AssetCheckEvaluation]:
+    """Each check's evaluation for each of `days` (ISO game days), on that day's rows."""
+    window = days[0] if len(days) == 1 else f"{days[0]}..{days[-1]}" if days else ""
+    frames = _by_day(frame, days)
+    sliced = {name: _by_day(f, days) for name, f in (inputs or {}).items()}
+    for check in checks:
         whole = _outcome(check, frame, inputs or {}) if not check.per_day else None
         for day in days:
             day_frame = frames.get(day, frame.iloc[0:0]) if frames is not None else frame
@@ -122,7 +135,7 @@ def evaluate(
             yield AssetCheckEvaluation(
                 asset_key=asset_key, check_name=check.name, passed=outcome.passed,
                 metadata={k: _meta(v) for k, v in metadata.items()},
-                target_materialization_data=targets.get(day),
+                target_materialization_data=(targets or {}).get(day),
                 severity=AssetCheckSeverity.WARN if check.warn else AssetCheckSeverity.ERROR,
                 description=check.description, blocking=check.blocking, partition=day)
 
