@@ -21,7 +21,8 @@ LATE_WINDOW = timedelta(days=2)
 
 @dataclass(frozen=True)
 class CheckRun:
-    """One evaluation of a check; `window` is the partition label it covered (D or D1..D2)."""
+    """One evaluation of a check; `window` is the game day it covered (its partition), or
+    D1..D2 for a result recorded before checks were evaluated per day."""
 
     check: str
     passed: bool

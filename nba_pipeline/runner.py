@@ -57,6 +57,8 @@ class RangeRunResult:
     checks_failed: list[str] = field(default_factory=list)
     checks_warned: list[str] = field(default_factory=list)
     failure: str | None = None
+    # "asset:check" -> the game days it failed or warned on (one check result per day)
+    check_days: dict[str, list[str]] = field(default_factory=dict)
 
 
 def run_range(
@@ -113,9 +115,15 @@ def run_range(
             _leave_nothing_behind(instance, run_id)
     evaluations = result.get_asset_check_evaluations()
 
+    days: dict[str, list[str]] = {}
+    for e in evaluations:
+        if not e.passed:
+            days.setdefault(f"{e.asset_key.to_user_string()}:{e.check_name}", []).append(
+                e.partition or "")
+
     def names(severity: AssetCheckSeverity) -> list[str]:
-        return [f"{e.asset_key.to_user_string()}:{e.check_name}" for e in evaluations
-                if not e.passed and e.severity == severity]
+        return list(dict.fromkeys(f"{e.asset_key.to_user_string()}:{e.check_name}"
+                                  for e in evaluations if not e.passed and e.severity == severity))
 
     failure = None
     if not result.success:
@@ -128,7 +136,8 @@ def run_range(
                             if e.event_type == DagsterEventType.RUN_FAILURE), None)
     return RangeRunResult(result.success, result.run_id,
                           sum(1 for e in evaluations if e.passed),
-                          names(AssetCheckSeverity.ERROR), names(AssetCheckSeverity.WARN), failure)
+                          names(AssetCheckSeverity.ERROR), names(AssetCheckSeverity.WARN), failure,
+                          {name: sorted(set(d)) for name, d in days.items()})
 
 
 def _run_failure(event: DagsterEvent) -> str:

@@ -106,5 +106,5 @@ def run(args: argparse.Namespace) -> int:
     print(f"backfill {args.start}..{args.end} {status} in {elapsed:.1f}s (run {result.run_id}); "
           f"checks passed {result.checks_passed}, failed {len(result.checks_failed)}")
     for failed in result.checks_failed:
-        print(f"  failed check: {failed}")
+        print(f"  failed check: {failed} on {', '.join(result.check_days.get(failed, []))}")
     return 0 if result.success else 1

@@ -52,7 +52,7 @@ def _step(label: str, result: RangeRunResult, seconds: float) -> None:
     print(f"  {state:6} {label:26} {seconds:6.1f}s  checks passed {result.checks_passed}, "
           f"warned {len(result.checks_warned)}, failed {len(result.checks_failed)}")
     for failed in result.checks_failed[:10]:
-        print(f"         failed check: {failed}")
+        print(f"         failed check: {failed} on {', '.join(result.check_days.get(failed, []))}")
     for warned in sorted(set(result.checks_warned))[:10]:
         print(f"         warning: {warned}")
     if not result.success:

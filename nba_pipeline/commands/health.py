@@ -102,15 +102,25 @@ def _failed(instance: DagsterInstance, key: AssetKey, partitions: list[str], par
 
 
 def _check_runs(instance: DagsterInstance, key: AssetCheckKey) -> list[CheckRun]:
+    """Every evaluation of the check: one per game day (its partition), or, for results recorded
+    before checks were partitioned, the window in their `partition` metadata."""
     runs = []
-    for record in instance.event_log_storage.get_asset_check_execution_history(key, limit=PAGE):
-        evaluation = record.evaluation
-        if evaluation is None or not hasattr(evaluation, "passed"):  # planned, never evaluated
-            continue
-        window = evaluation.metadata.get("partition")
-        runs.append(CheckRun(
-            check=key.name, passed=evaluation.passed,
-            warn_only=evaluation.severity.value == "WARN",
-            window=str(window.value) if window is not None else "",
-            at=datetime.fromtimestamp(record.create_timestamp, tz=timezone.utc)))
-    return runs
+    cursor = None
+    while True:
+        records = instance.event_log_storage.get_asset_check_execution_history(
+            key, limit=PAGE, cursor=cursor)
+        for record in records:
+            evaluation = record.evaluation
+            if evaluation is None or not hasattr(evaluation, "passed"):  # planned, not evaluated
+                continue
+            window = record.partition or evaluation.partition
+            if window is None:
+                legacy = evaluation.metadata.get("partition")
+                window = str(legacy.value) if legacy is not None else ""
+            runs.append(CheckRun(
+                check=key.name, passed=evaluation.passed,
+                warn_only=evaluation.severity.value == "WARN", window=window,
+                at=datetime.fromtimestamp(record.create_timestamp, tz=timezone.utc)))
+        if len(records) < PAGE:
+            return runs
+        cursor = records[-1].id

@@ -11,9 +11,9 @@ Why not plain `AutomationCondition.eager()`:
   Here only the same date's inputs gate a partition (`SameDayInputsMissing`); history gaps never
   block, and a partition is never requested before its own date's inputs exist (#34094).
 - A failed blocking check on an input holds everything built from it
-  (`no_blocking_check_failed`). The checks are asset-level (their partition is in the
-  metadata), so the hold is asset-wide: it stops the line until the input is re-materialized
-  with the check passing; the held requests then go out on their own.
+  (`no_blocking_check_failed`). The checks are partitioned (one result per game day,
+  lib/checks.py), so the hold is per day: it stops that day's line until the input's day is
+  re-materialized with the check passing; the held requests then go out on their own.
 """
 
 from __future__ import annotations

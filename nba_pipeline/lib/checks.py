@@ -1,17 +1,37 @@
 """Checks are plain functions over the frame an asset just produced; Dagster sees AssetCheckSpecs.
 
 Evaluating inside the asset means a single-run backfill checks every day it wrote without
-reloading the table, and each result names the partition window it covers.
+reloading the table. Every check is partitioned like its asset (the preview
+`AssetCheckSpec(partitions_def=...)`) and is evaluated once per game day of the run: each day's
+result is an `AssetCheckEvaluation` for that partition, so the UI, `health`, alerts and
+automation see which day failed and the other days of a range pass (docs/checks.md).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey, MetadataValue
+from dagster import (
+    AssetCheckEvaluation,
+    AssetCheckKey,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    AssetRecordsFilter,
+    MetadataValue,
+    Output,
+    PreviewWarning,
+)
+from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+    AssetCheckEvaluationTargetMaterializationData,
+)
+
+from nba_pipeline.partitions import daily_partitions
 
 
 @dataclass(frozen=True)
@@ -28,7 +48,11 @@ class Check:
     """A named rule. `blocking` stops downstream assets when it fails; `warn` only warns.
 
     `threshold` is the pass/fail bound in words (also in the description), shown in the UI's
-    check metadata and in docs/checks.md.
+    check metadata and in docs/checks.md. The function sees one game day at a time: that day's
+    rows and the day's rows of each input, except the `window_inputs` (history read over the
+    days before each date), which it gets whole. `per_day=False` evaluates it once on the
+    run's whole frame and records that result for every day (the schema check: a drifted frame
+    writes no day).
     """
 
     name: str
@@ -37,10 +61,15 @@ class Check:
     blocking: bool = False
     warn: bool = False
     threshold: str = ""
+    window_inputs: tuple[str, ...] = ()
+    per_day: bool = True
 
     def spec(self, asset_key: AssetKey) -> AssetCheckSpec:
-        return AssetCheckSpec(self.name, asset=asset_key, description=self.description,
-                              blocking=self.blocking, metadata=self.spec_metadata())
+        with warnings.catch_warnings():  # partitioned checks are a preview in Dagster 1.13
+            warnings.simplefilter("ignore", PreviewWarning)
+            return AssetCheckSpec(self.name, asset=asset_key, description=self.description,
+                                  blocking=self.blocking, metadata=self.spec_metadata(),
+                                  partitions_def=daily_partitions)
 
     def spec_metadata(self) -> dict[str, str]:
         return {"threshold": self.threshold or "see description",
@@ -53,27 +82,93 @@ def specs(asset_key: AssetKey, checks: Sequence[Check]) -> list[AssetCheckSpec]:
 
 
 def evaluate(
+    context: AssetExecutionContext,
     asset_key: AssetKey,
     checks: Sequence[Check],
     frame: pd.DataFrame,
-    partition: str,
     inputs: Mapping[str, pd.DataFrame] | None = None,
-) -> Iterator[AssetCheckResult]:
+) -> Iterator[Any]:
+    """One evaluation per check and game day of the run, each for its own partition.
+
+    Each evaluation targets that day's materialization of this run (so Dagster counts it as
+    current for the partition); a failed blocking one fails the step after every day was
+    reported. The check's own output is yielded once, as `AssetCheckResult` would.
+    """
+    days = list(context.partition_keys) if context.has_partition_key_range or \
+        context.has_partition_key else []
+    selected = context.selected_asset_check_keys
+    todo = [c for c in checks if AssetCheckKey(asset_key, c.name) in selected]
+    if not todo:
+        return
+    targets = _materializations(context, asset_key, days)
+    for check in todo:
+        key = AssetCheckKey(asset_key, check.name)
+        yield Output(None, output_name=context.assets_def.get_output_name_for_asset_check_key(key))
+        yield from evaluate_days(asset_key, [check], frame, days, inputs, targets)
+
+
+def evaluate_days(
+    asset_key: AssetKey,
+    checks: Sequence[Check],
+    frame: pd.DataFrame,
+    days: Sequence[str],
+    inputs: Mapping[str, pd.DataFrame] | None = None,
+    targets: Mapping[str, AssetCheckEvaluationTargetMaterializationData] | None = None,
+) -> Iterator[AssetCheckEvaluation]:
+    """Each check's evaluation for each of `days` (ISO game days), on that day's rows."""
+    window = days[0] if len(days) == 1 else f"{days[0]}..{days[-1]}" if days else ""
+    frames = _by_day(frame, days)
+    sliced = {name: _by_day(f, days) for name, f in (inputs or {}).items()}
     for check in checks:
-        try:
-            outcome = check.fn(frame, inputs or {})
-        except Exception as exc:  # a check that crashes fails; it never passes on error
-            outcome = Outcome(False, {"error": f"{type(exc).__name__}: {exc}"[:500]})
-        metadata = {"partition": partition, "rows_checked": len(frame),
-                    "threshold": check.threshold or check.description, **outcome.metadata}
-        yield AssetCheckResult(
-            asset_key=asset_key,
-            check_name=check.name,
-            passed=outcome.passed,
-            severity=AssetCheckSeverity.WARN if check.warn else AssetCheckSeverity.ERROR,
-            description=check.description,
-            metadata={k: _meta(v) for k, v in metadata.items()},
-        )
+        whole = _outcome(check, frame, inputs or {}) if not check.per_day else None
+        for day in days:
+            day_frame = frames.get(day, frame.iloc[0:0]) if frames is not None else frame
+            if whole is None:
+                day_inputs = {name: inputs[name] if name in check.window_inputs or by is None
+                              else by.get(day, inputs[name].iloc[0:0])
+                              for name, by in sliced.items()} if inputs else {}
+                outcome = _outcome(check, day_frame, day_inputs)
+            else:
+                outcome = whole
+            metadata = {"partition": day, "run_window": window, "rows_checked": len(day_frame),
+                        "threshold": check.threshold or check.description, **outcome.metadata}
+            yield AssetCheckEvaluation(
+                asset_key=asset_key, check_name=check.name, passed=outcome.passed,
+                metadata={k: _meta(v) for k, v in metadata.items()},
+                target_materialization_data=(targets or {}).get(day),
+                severity=AssetCheckSeverity.WARN if check.warn else AssetCheckSeverity.ERROR,
+                description=check.description, blocking=check.blocking, partition=day)
+
+
+def _outcome(check: Check, frame: pd.DataFrame, inputs: Mapping[str, pd.DataFrame]) -> Outcome:
+    try:
+        return check.fn(frame, inputs)
+    except Exception as exc:  # a check that crashes fails; it never passes on error
+        return Outcome(False, {"error": f"{type(exc).__name__}: {exc}"[:500]})
+
+
+def _by_day(frame: pd.DataFrame, days: Sequence[str]) -> dict[str, pd.DataFrame] | None:
+    """The frame's rows per game day (ISO keys); None for a frame without `game_date`."""
+    if "game_date" not in frame.columns:
+        return None
+    if len(days) == 1:  # a daily run: the frame is that day
+        return {days[0]: frame}
+    keys = pd.to_datetime(frame["game_date"]).dt.strftime("%Y-%m-%d") if len(frame) else []
+    return {str(day): part for day, part in frame.groupby(keys, sort=False)} if len(frame) \
+        else {}
+
+
+def _materializations(context: AssetExecutionContext, asset_key: AssetKey, days: Sequence[str]
+                      ) -> dict[str, AssetCheckEvaluationTargetMaterializationData]:
+    """This run's materialization of each day (written before the checks run), by day."""
+    if not days:
+        return {}
+    records = context.instance.fetch_materializations(
+        AssetRecordsFilter(asset_key=asset_key, asset_partitions=list(days)),
+        limit=len(days), ascending=False).records
+    return {r.partition_key: AssetCheckEvaluationTargetMaterializationData(
+        run_id=r.run_id, storage_id=r.storage_id, timestamp=r.timestamp)
+        for r in records if r.run_id == context.run_id and r.partition_key}
 
 
 def _meta(value: Any) -> Any:

@@ -49,7 +49,7 @@ def schema_check(table: str, diff: SchemaDiff | None = None) -> Check:
         f"The frame the asset produced, before conform, has every column of {table} in sql/, no "
         "undeclared extra column, values that take each DDL type without loss, and no NULL in "
         "NOT NULL columns (0 differences allowed; order does not matter).",
-        fn, blocking=True, threshold="0 differences")
+        fn, blocking=True, threshold="0 differences", per_day=False)
 
 
 def with_schema_check(table: str, key: AssetKey, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -67,12 +67,13 @@ def with_schema_check(table: str, key: AssetKey, fn: Callable[..., Any]) -> Call
             for event in events:
                 yield event
                 if isinstance(event, Output) and isinstance(event.value, pd.DataFrame):
-                    yield from evaluate(key, [check], event.value, _label())
+                    yield from evaluate(AssetExecutionContext.get(), key, [check], event.value)
         except SchemaDriftError as drift:
             if drift.diff.table != table:
                 raise
             frame = pd.DataFrame(index=range(drift.diff.rows))  # rows_checked in the metadata
-            yield from evaluate(key, [schema_check(table, drift.diff)], frame, _label())
+            yield from evaluate(AssetExecutionContext.get(), key, [schema_check(table, drift.diff)],
+                                frame)
             raise Failure(
                 description=f"{drift} (blocking check {SCHEMA_CHECK_NAME}; nothing written)",
                 metadata={k: v for k, v in drift.diff.metadata().items()
@@ -81,8 +82,3 @@ def with_schema_check(table: str, key: AssetKey, fn: Callable[..., Any]) -> Call
 
     return wrapped
 
-
-def _label() -> str:
-    window = AssetExecutionContext.get().partition_time_window
-    first, last = window.start.date(), (window.end - pd.Timedelta(days=1)).date()
-    return first.isoformat() if first == last else f"{first}..{last}"

@@ -161,6 +161,6 @@ def window_label(context: AssetExecutionContext) -> str:
 def checked_output(context: AssetExecutionContext, table: Table, checks: Sequence[Check],
                    frame: pd.DataFrame, metadata: Mapping[str, Any] | None = None,
                    inputs: Mapping[str, pd.DataFrame] | None = None) -> Iterator[Any]:
-    """The table's Output, then each check's result on that same frame, for the run's window."""
+    """The table's Output, then each check's result on that same frame, per game day."""
     yield Output(frame, metadata=dict(metadata or {}))
-    yield from evaluate(table_key(table), checks, frame, window_label(context), inputs)
+    yield from evaluate(context, table_key(table), checks, frame, inputs)

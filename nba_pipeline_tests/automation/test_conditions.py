@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,9 +12,15 @@ from dagster import (
     AssetCheckEvaluation,
     AssetKey,
     AssetMaterialization,
+    AssetRecordsFilter,
+    DagsterEvent,
+    DagsterEventType,
     DagsterInstance,
     Definitions,
     evaluate_automation_conditions,
+)
+from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+    AssetCheckEvaluationTargetMaterializationData,
 )
 
 from nba_pipeline.definitions import build_definitions
@@ -55,17 +62,25 @@ class Day:
 
     def materialize(self, requested: dict[str, set[str]] | list[tuple[AssetKey, str]],
                     checks_pass: bool = True) -> None:
-        """Record what a run would have written, with its checks' results (the policy only
-        reads the event log)."""
+        """Record what a run would have written, with its checks' results, one per partition
+        as the assets report them (the policy only reads the event log)."""
         pairs = ([(AssetKey.from_user_string(k), p) for k, ps in requested.items() for p in ps]
                  if isinstance(requested, dict) else requested)
         graph = self.defs.resolve_asset_graph()
+        run_id = str(uuid4())  # Dagster keeps one runless check result per partition, ever
         for key, partition in pairs:
             self.instance.report_runless_asset_event(AssetMaterialization(key, partition=partition))
+            (record,) = self.instance.fetch_materializations(
+                AssetRecordsFilter(asset_key=key, asset_partitions=[partition]), limit=1).records
+            target = AssetCheckEvaluationTargetMaterializationData(
+                run_id=record.run_id, storage_id=record.storage_id, timestamp=record.timestamp)
             for check_key in graph.get(key).check_keys:
-                self.instance.report_runless_asset_event(AssetCheckEvaluation(
-                    asset_key=key, check_name=check_key.name, passed=checks_pass,
-                    metadata={"partition": partition}))
+                self.instance.report_dagster_event(DagsterEvent(
+                    DagsterEventType.ASSET_CHECK_EVALUATION.value, job_name="simulated",
+                    event_specific_data=AssetCheckEvaluation(
+                        asset_key=key, check_name=check_key.name, passed=checks_pass,
+                        partition=partition, target_materialization_data=target,
+                        metadata={"partition": partition})), run_id=run_id)
 
 
 @pytest.fixture

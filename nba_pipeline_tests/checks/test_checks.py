@@ -355,14 +355,14 @@ def test_conform_refuses_lossy_casts(table):
 def test_a_crashing_check_fails_instead_of_passing(table):
     from dagster import AssetKey
 
-    from nba_pipeline.lib.checks import evaluate
+    from nba_pipeline.lib.checks import evaluate_days
 
     def broken(frame: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> Outcome:
         return Outcome(bool(frame["no_such_column"].all()))
 
-    (result,) = evaluate(AssetKey(["nba_raw", "player_boxscores"]),
-                         [Check("broken", "never passes on error", broken, blocking=True)],
-                         day(table(BOX)), "2024-03-05")
+    (result,) = evaluate_days(AssetKey(["nba_raw", "player_boxscores"]),
+                              [Check("broken", "never passes on error", broken, blocking=True)],
+                              day(table(BOX)), ["2024-03-05"])
     assert not result.passed
     assert "KeyError" in result.metadata["error"].value
     assert result.metadata["partition"].value == "2024-03-05"

@@ -12,7 +12,7 @@ from nba_pipeline.domain.game_lines import consensus_lines
 from nba_pipeline.ingest.parsers.game_lines import parse_closing_lines
 from nba_pipeline.ingest.parsers.injury_report import parse_injury_report
 from nba_pipeline.ingest.parsers.nba_com import parse_nba_schedule
-from nba_pipeline.lib.checks import evaluate
+from nba_pipeline.lib.checks import evaluate_days
 from nba_pipeline.sources import recorded
 from nba_pipeline.storage.schema import conform
 from nba_pipeline_tests.sources.fake_api import sample
@@ -22,8 +22,8 @@ REPORT_DAY = date(2024, 1, 4)
 
 
 def _results(checks, frame: pd.DataFrame, **inputs: pd.DataFrame) -> dict:
-    return {r.check_name: r for r in evaluate(AssetKey(["x"]), checks, frame, "2024-01-03",
-                                              inputs)}
+    return {r.check_name: r for r in evaluate_days(AssetKey(["x"]), checks, frame,
+                                                   ["2024-01-03"], inputs)}
 
 
 def _real_lines() -> tuple[pd.DataFrame, pd.DataFrame]:

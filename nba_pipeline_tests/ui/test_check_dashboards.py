@@ -18,6 +18,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -48,21 +49,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A persisted instance: two backfilled days, then one bad re-landed day; served on loopback."""
-    root = tmp_path_factory.mktemp("ui")
-    dagster_home, home = root / "dagster_home", root / "home"
-    dagster_home.mkdir()
-    (dagster_home / "dagster.yaml").write_text(
-        "telemetry:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 0\n")
-    with DagsterInstance.from_config(str(dagster_home)) as instance:
-        defs = build_definitions_for(home)
-        groups = AssetSelection.groups("landing", "raw")
-        assert run_range(defs, date(2024, 3, 4), DAY, selection=groups, instance=instance).success
-        _land_duplicate_row(home)
-        assert not run_range(defs, DAY, DAY, selection=AssetSelection.groups("raw"),
-                             instance=instance).success
+@contextmanager
+def dagster_dev(root: Path, dagster_home: Path, home: Path) -> Iterator[str]:
+    """`dagster dev` (webserver + daemon) on `dagster_home`, the local profile in `home`, served on
+    loopback; its URL. Stopped (its whole process group) on exit; output in root/webserver.log."""
     port = _free_port()
     env = {**os.environ, "DAGSTER_HOME": str(dagster_home), "NBA_PIPELINE_HOME": str(home)}
     log = (root / "webserver.log").open("w")
@@ -94,6 +84,25 @@ def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
+def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A persisted instance: two backfilled days, then one bad re-landed day; served on loopback."""
+    root = tmp_path_factory.mktemp("ui")
+    dagster_home, home = root / "dagster_home", root / "home"
+    dagster_home.mkdir()
+    (dagster_home / "dagster.yaml").write_text(
+        "telemetry:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 0\n")
+    with DagsterInstance.from_config(str(dagster_home)) as instance:
+        defs = build_definitions_for(home)
+        groups = AssetSelection.groups("landing", "raw")
+        assert run_range(defs, date(2024, 3, 4), DAY, selection=groups, instance=instance).success
+        _land_duplicate_row(home)
+        assert not run_range(defs, DAY, DAY, selection=AssetSelection.groups("raw"),
+                             instance=instance).success
+    with dagster_dev(root, dagster_home, home) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -121,8 +130,9 @@ def _wait_for_text(driver, texts: list[str], timeout: float = 30) -> str:
 
 
 def _shot(driver, name: str) -> Path:
-    SCREENSHOTS.mkdir(exist_ok=True)
+    """Save a screenshot as screenshots/<name>.png (`name` may hold a sub-folder)."""
     path = SCREENSHOTS / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(path))
     return path
 

@@ -77,7 +77,7 @@ PERFORMANCE_CHECKS = [
           f"{MAX_MAE_INCREASE:.0%} above the previous {BASELINE_DAYS} days' MAE, or the rolling "
           f"hit rate is more than {MAX_HIT_RATE_DROP * 100:.0f} points below it (needs "
           f">= {MIN_BASELINE_ROWS} baseline and {MIN_ROLLING_ROWS} rolling graded rows).",
-          _drift, warn=True,
+          _drift, warn=True, window_inputs=("prediction_accuracy",),
           threshold=f"rolling MAE <= baseline x {1 + MAX_MAE_INCREASE:.2f}; hit rate >= "
           f"baseline - {MAX_HIT_RATE_DROP:.2f}"),
 ]
