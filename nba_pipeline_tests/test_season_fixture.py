@@ -58,7 +58,7 @@ def test_every_run_succeeds_and_every_check_passes(season) -> None:
     _, _, results = season
     for result in results:
         assert result.success, result.failure
-        assert result.checks_failed == [], result.checks_failed
+        assert result.checks_failed == [], (result.checks_failed, result.check_days)
 
 
 def test_no_date_is_excluded(season) -> None:

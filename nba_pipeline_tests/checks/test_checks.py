@@ -190,6 +190,12 @@ def test_completeness_and_nan_thresholds(table):
     nans.loc[: int(len(frame) * 0.3), "pts_avg_last10"] = np.nan
     out = run(features.FEATURE_STORE_CHECKS, "required_features_not_nan", nans)
     assert not out.passed and list(out.metadata["features_over_threshold"]) == ["pts_avg_last10"]
+    # A season's first days: players with under 5 games have NaN windows, and are not counted.
+    opener = frame.copy()
+    opener["games_played_season"] = 2.0
+    opener.loc[:, "pts_std_last10"] = np.nan
+    out = run(features.FEATURE_STORE_CHECKS, "required_features_not_nan", opener)
+    assert out.passed and out.metadata["rows_skipped_early_season"] == len(frame)
 
 
 # --- predictions ---------------------------------------------------------------------------
