@@ -16,9 +16,13 @@ from nba_pipeline_tests.conftest import build_definitions_for
 CONTEXT = AssetKey(["nba_analytics", "upcoming_player_game_context"])
 
 
-def _metadata(instance: DagsterInstance, check: str) -> dict:
-    record = instance.get_latest_asset_check_evaluation_record(AssetCheckKey(CONTEXT, check))
-    return {k: v.value for k, v in record.event.dagster_event.event_specific_data.metadata.items()}
+def _metadata_by_day(instance: DagsterInstance, check: str) -> dict[str, dict]:
+    """Each game day's result of the check (one per partition since checks report per day)."""
+    records = instance.event_log_storage.get_asset_check_execution_history(
+        AssetCheckKey(CONTEXT, check), limit=20)
+    return {r.partition: {k: v.value for k, v in
+                          r.event.dagster_event.event_specific_data.metadata.items()}
+            for r in records if r.event is not None}
 
 
 def test_context_check_lists_auto_matched_book_spellings(copy_home: Path,
@@ -31,16 +35,19 @@ def test_context_check_lists_auto_matched_book_spellings(copy_home: Path,
     assert result.success, result.failure
     assert "nba_analytics/upcoming_player_game_context:line_players_known" not in (
         result.checks_warned)
-    meta = _metadata(instance, "line_players_known")
-    assert meta["unknown_players"] == 0 and meta["unknown_names"] == []
-    matched = {m["line_name"]: m for m in meta["auto_matched_names"]}
-    assert matched["Murray Dejounte"] == {
-        "line_name": "Murray Dejounte", "nba_name": "Dejounte Murray", "team_abbr": "ATL",
-        "rule": "reordered", "games": 2, "dates": "2024-03-05, 2024-03-06"}
+    by_day = _metadata_by_day(instance, "line_players_known")
+    assert set(by_day) == {"2024-03-05", "2024-03-06"}
+    for day, meta in by_day.items():
+        assert meta["unknown_players"] == 0 and meta["unknown_names"] == []
+        matched = {m["line_name"]: m for m in meta["auto_matched_names"]}
+        assert matched["Murray Dejounte"] == {
+            "line_name": "Murray Dejounte", "nba_name": "Dejounte Murray", "team_abbr": "ATL",
+            "rule": "reordered", "games": 1, "dates": day}
+        assert meta["auto_matched"] == sum(m["games"] for m in meta["auto_matched_names"])
+    matched = {m["line_name"]: m for meta in by_day.values() for m in meta["auto_matched_names"]}
     assert matched["K. Caldwell-Pope"]["nba_name"] == "Kentavious Caldwell-Pope"
     assert matched["K. Caldwell-Pope"]["rule"] == "first_name"
     assert matched["G. Antetokounmpo"]["nba_name"] == "Giannis Antetokounmpo"  # not Thanasis
-    assert meta["auto_matched"] == sum(m["games"] for m in meta["auto_matched_names"])
 
 
 def test_check_reports_every_auto_match_and_every_ambiguous_name():
