@@ -34,9 +34,14 @@ def test_replay_days_materialize_both_raw_tables(tmp_path: Path) -> None:
         assert result.checks_warned == ["nba_raw/injury_report:injury_players_matched"]
         injuries = materialization_metadata(instance, "nba_raw/injury_report")
         assert injuries["players"] == 14 and injuries["no_report_recorded"] == ["2024-01-03"]
-        checks = check_results(instance, result.run_id, "nba_raw/injury_report")
+        # Each day's result: the day without a report says so, the reported day does not.
+        checks = check_results(instance, result.run_id, "nba_raw/injury_report",
+                               NO_REPORT_DAY.isoformat())
         assert checks["injury_status_known"].metadata["no_report_recorded"].value == [
             "2024-01-03"]
+        reported = check_results(instance, result.run_id, "nba_raw/injury_report",
+                                 REPORT_DAY.isoformat())
+        assert "no_report_recorded" not in reported["injury_status_known"].metadata
         assert check_results(instance, result.run_id, "nba_raw/game_lines")[
             "every_scheduled_game_has_line"].passed
     con = duckdb.connect(str(tmp_path / "home" / "warehouse.duckdb"), read_only=True)

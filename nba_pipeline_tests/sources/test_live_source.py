@@ -48,14 +48,17 @@ def keys(store: LocalLandingStore, prefix: str = "") -> list[str]:
     return [k for k in store.list_keys(prefix) if not k.endswith("/_manifest.json")]
 
 
-def check_results(instance, run_id: str, asset: str) -> dict[str, object]:  # noqa: ANN001
-    """Check evaluations of one run for one asset, by check name."""
+def check_results(instance, run_id: str, asset: str,  # noqa: ANN001
+                  partition: str | None = None) -> dict[str, object]:
+    """Check evaluations of one run for one asset, by check name (of one game day if given:
+    checks report one result per day)."""
     out = {}
     for record in instance.get_records_for_run(run_id=run_id, limit=10_000).records:
         event = record.event_log_entry.dagster_event
         if event and event.event_type_value == "ASSET_CHECK_EVALUATION":
             data = event.event_specific_data
-            if data.asset_key == AssetKey(asset.split("/")):
+            if data.asset_key == AssetKey(asset.split("/")) and (
+                    partition is None or data.partition == partition):
                 out[data.check_name] = data
     return out
 
