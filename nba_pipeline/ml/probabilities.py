@@ -18,11 +18,15 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from nba_pipeline.domain.analytics import eastern_game_date, resolve_line_names
+
+if TYPE_CHECKING:
+    from nba_pipeline.ml.model import ModelInfo
 
 # Role buckets on the system's predicted points: [0, 8), [8, 14), [14, 20), [20, inf).
 ROLE_EDGES: tuple[float, ...] = (8.0, 14.0, 20.0)
@@ -294,23 +298,22 @@ def price_rows(rows: pd.DataFrame, market: pd.DataFrame, calibration: Calibratio
     return out
 
 
-def calibrate(validation: pd.DataFrame, model_version: str, sigma: float,
-              line_weight: float | None = None,
-              baseline_weight: float | None = None) -> Calibration:
+def calibrate(validation: pd.DataFrame, info: ModelInfo) -> Calibration:
     """The week's calibration from `model.train_with_validation`'s validation rows.
 
     Every system predicts those rows exactly as it predicts a game day (`predict_systems`, fed
-    the early-stopped model's out-of-sample `lgbm_pred`), so each system gets its own residuals.
+    the early-stopped model's out-of-sample `lgbm_pred`, the ensemble with the weights serving
+    `info`'s week), so each system gets its own residuals.
     """
-    from nba_pipeline.ml import systems  # systems imports nothing from here; kept local anyway
+    from nba_pipeline.ml import blending, systems  # neither imports this module; kept local
 
     if validation.empty:
         return Calibration()
     val = validation.reset_index(drop=True)
-    weights = {k: v for k, v in (("line_weight", line_weight),
-                                 ("baseline_weight", baseline_weight)) if v is not None}
-    rows = systems.predict_systems(val, val["lgbm_pred"].to_numpy(dtype=float), model_version,
-                                   sigma, "", pd.Timestamp.now(tz="UTC"), **weights)
+    line_weight, baseline_weight, _ = blending.serving_weights(info)
+    rows = systems.predict_systems(val, val["lgbm_pred"].to_numpy(dtype=float),
+                                   info.model_version, info.residual_std, "",
+                                   pd.Timestamp.now(tz="UTC"), line_weight, baseline_weight)
     n = len(val)
     predicted = {str(s): part["predicted_points"].to_numpy(dtype=float)[:n]
                  for s, part in rows.groupby("system_id", sort=False)}

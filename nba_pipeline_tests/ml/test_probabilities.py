@@ -27,7 +27,7 @@ def fitted(tables):
     features = tables.features.assign(game_date=pd.to_datetime(tables.features["game_date"]))
     labelled = model_lib.labelled_rows(features, tables.player_game_summary)
     booster, info, validation = model_lib.train_with_validation(labelled, CUTOFF)
-    calibration = probabilities.calibrate(validation, info.model_version, info.residual_std)
+    calibration = probabilities.calibrate(validation, info)
     return labelled, booster, info, validation, calibration
 
 
@@ -46,7 +46,7 @@ def test_the_calibration_comes_from_out_of_sample_rows_before_the_cutoff(fitted)
     corrupted.loc[cut, "points"] = 99
     corrupted.loc[cut, "pts_avg_last10"] = 99.0
     _, info2, validation2 = model_lib.train_with_validation(corrupted, CUTOFF)
-    again = probabilities.calibrate(validation2, info2.model_version, info2.residual_std)
+    again = probabilities.calibrate(validation2, info2)
     assert again.quantiles == calibration.quantiles
     assert probabilities.Calibration.from_json(calibration.to_json()) == calibration
 

@@ -96,10 +96,7 @@ def points_model(context: AssetExecutionContext, landing_store: LandingStore,
             graded = blending.served_graded_rows(labelled, earlier, cutoff)
             info = blending.with_blend(info, blending.learn_blend(graded, cutoff))
             # Each system's residuals as served: the ensemble with this week's weights.
-            line_weight, baseline_weight, _ = blending.serving_weights(info)
-            calibration = probabilities.calibrate(validation, info.model_version,
-                                                  info.residual_std, line_weight,
-                                                  baseline_weight)
+            calibration = probabilities.calibrate(validation, info)
             landing_store.write_bytes(_calibration_key(version), calibration.to_json().encode())
             landing_store.write_bytes(model_key, points_model_lib.dump(booster))
             landing_store.write_bytes(info_key, info.to_json().encode())
