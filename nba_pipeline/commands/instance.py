@@ -15,6 +15,7 @@ from dagster import DagsterInstance, Definitions
 from nba_pipeline import paths
 from nba_pipeline.hygiene import home_lock, reap_dead_runs
 from nba_pipeline.partitions import InvalidRangeError, validate_range
+from nba_pipeline.storage.pool_slots import guard_pool_slots
 
 
 def declared_pools(defs: Definitions) -> set[str]:
@@ -112,7 +113,8 @@ def prepare_home(home: Path, pools: Iterable[str], *, reap: bool = False,
     pool's slots on the pool's first claim by counting before inserting, so two first claims can
     leave two slots in a pool whose limit is one (two warehouse writers at once). Preparing the
     storage and every declared pool here, serialized, leaves nothing for the runs to create.
-    A limit changed in dagster.yaml is applied the next time a command prepares the home.
+    A limit changed in dagster.yaml is applied the next time a command prepares the home, and
+    the database is told to refuse a second claim of a held slot (`storage.pool_slots`).
 
     With `reap`, runs whose process is gone are then marked failed and their slots freed
     (`hygiene.reap_dead_runs`), under the same lock; returns what was reaped.
@@ -126,6 +128,7 @@ def prepare_home(home: Path, pools: Iterable[str], *, reap: bool = False,
         with DagsterInstance.from_config(str(home)) as instance:
             for pool in sorted(pools):
                 _ensure_pool(instance, pool)
+            guard_pool_slots(instance.event_log_storage)
             return reap_dead_runs(instance) if reap else []
 
 
