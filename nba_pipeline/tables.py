@@ -85,6 +85,8 @@ FEATURES = Table("nba_precompute.ml_feature_store_v2", "precompute",
                  same_day_inputs=(CONTEXT.name,))
 POINTS_MODEL = Table("nba_predictions.points_model", "predictions",
                      same_day_inputs=(FEATURES.name,), follows=(FEATURES.name,))
+# Also reads the day's lines, schedule and injury report, not gating: a report that lands
+# later rebuilds the day (its Out players get PASS).
 PREDICTIONS = Table("nba_predictions.player_prop_predictions", "predictions",
                     same_day_inputs=(FEATURES.name, POINTS_MODEL.name),
                     deadline="predictions", pre_tip_refresh=True)

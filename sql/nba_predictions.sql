@@ -46,7 +46,10 @@ CREATE TABLE IF NOT EXISTS `{project}.nba_predictions.player_prop_predictions` (
   under_price FLOAT64,
   -- Expected profit per unit of the better side at its best price; the recommendation is that
   -- side when ev >= MIN_EV.
-  ev FLOAT64
+  ev FLOAT64,
+  -- Why a PASS row is one: no line, no book price, ev below MIN_EV, or the player was reported
+  -- Out before tip-off (the report's time); NULL on OVER/UNDER.
+  pass_reason STRING
 )
 PARTITION BY game_date
 CLUSTER BY player_lookup, system_id, game_date

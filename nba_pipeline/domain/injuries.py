@@ -81,3 +81,59 @@ def teams_playing(report: pd.DataFrame, schedule: pd.DataFrame
                                strict=True)]
     mask = pd.Series(keep, index=report.index)
     return report[mask], report[~mask]
+
+
+# The tip-off assumed for a game whose schedule row has none (US/Eastern, on its date).
+FALLBACK_TIPOFF_ET = pd.Timedelta(hours=19)
+
+
+def schedule_tipoffs(schedule: pd.DataFrame) -> pd.DataFrame:
+    """(game_date, team_abbr, tipoff_utc) for both teams of every scheduled game."""
+    columns = ["game_date", "team_abbr", "tipoff_utc"]
+    if schedule.empty:
+        return pd.DataFrame(columns=columns)
+    sched = schedule.assign(tipoff_utc=schedule["tipoff_utc"] if "tipoff_utc" in schedule
+                            else None)
+    return pd.concat([sched[["game_date", side, "tipoff_utc"]].rename(
+        columns={side: "team_abbr"}) for side in ("home_team_abbr", "away_team_abbr")],
+        ignore_index=True)
+
+
+def pre_game_statuses(report: pd.DataFrame, tipoffs: pd.DataFrame) -> pd.DataFrame:
+    """Each reported player's latest status from a report published before his game's tip-off.
+
+    One row per (game_date, team_abbr, player_lookup) with `status` and `report_time_utc`.
+    `tipoffs` is (game_date, team_abbr, tipoff_utc): `schedule_tipoffs`, or the context rows. A
+    report published at or after tip-off is not pre-game knowledge and is never read. A game
+    without a known tip-off (replayed schedules carry none) is taken to tip at
+    FALLBACK_TIPOFF_ET on its date, the usual first evening tip: an afternoon game's late
+    reports are then read, which the live schedule's tip-off times prevent. A later report
+    supersedes an earlier one (an Out cleared to Available is Available).
+    """
+    columns = ["game_date", "team_abbr", "player_lookup", "status", "report_time_utc"]
+    if report.empty:
+        return pd.DataFrame(columns=columns)
+    rows = report.assign(game_date=pd.to_datetime(report["game_date"]).astype("datetime64[ns]"),
+                         report_time_utc=pd.to_datetime(report["report_time_utc"], utc=True))
+    cutoff = (rows["game_date"] + FALLBACK_TIPOFF_ET).dt.tz_localize(
+        "US/Eastern").dt.tz_convert("UTC")
+    if not tipoffs.empty:
+        tips = tipoffs.assign(
+            game_date=pd.to_datetime(tipoffs["game_date"]).astype("datetime64[ns]"),
+            tipoff_utc=pd.to_datetime(tipoffs["tipoff_utc"], utc=True)).groupby(
+            ["game_date", "team_abbr"], as_index=False)["tipoff_utc"].min()
+        known = rows[["game_date", "team_abbr"]].merge(
+            tips, on=["game_date", "team_abbr"], how="left")["tipoff_utc"].set_axis(rows.index)
+        cutoff = known.fillna(cutoff)
+    rows = rows[rows["report_time_utc"] < cutoff]
+    latest = rows.sort_values("report_time_utc", kind="stable").drop_duplicates(
+        ["game_date", "team_abbr", "player_lookup"], keep="last")
+    return latest[columns].reset_index(drop=True)
+
+
+def reported_out(report: pd.DataFrame, tipoffs: pd.DataFrame) -> pd.DataFrame:
+    """Players whose latest pre-game report (`pre_game_statuses`) lists them Out: game_date,
+    team_abbr, player_lookup and the report_time_utc that said so."""
+    statuses = pre_game_statuses(report, tipoffs)
+    return statuses.loc[statuses["status"] == "Out", ["game_date", "team_abbr", "player_lookup",
+                                                      "report_time_utc"]].reset_index(drop=True)

@@ -12,7 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-FEATURE_VERSION = "v2.2"
+from nba_pipeline.domain.injuries import pre_game_statuses
+
+# v2.3: the rotation_absent_* features read the pre-game injury report where one covers the
+# team's date (its Out players), the previous-game proxy elsewhere.
+FEATURE_VERSION = "v2.3"
 FEATURES: tuple[str, ...] = (
     "pts_avg_last3", "pts_avg_last5", "pts_avg_last10", "pts_avg_last20", "pts_avg_season",
     "pts_ewm_h5", "pts_std_last10", "pts_max_last10", "pts_last_game", "pts_trend_5v_season",
@@ -267,11 +271,11 @@ def _team_games(history: pd.DataFrame) -> pd.DataFrame:
     return games
 
 
-def _rotation_absences(history: pd.DataFrame, games: pd.DataFrame,
-                       needed: pd.DataFrame) -> pd.DataFrame:
+def _rotations(history: pd.DataFrame, games: pd.DataFrame,
+               needed: pd.DataFrame) -> pd.DataFrame:
     """For each needed team game (`team_abbr`, `k` = its ordinal): the rotation players of the
-    team's last ROTATION_GAMES games up to k who have no row in k, with the points and minutes
-    per game they played in that window. Only the windows of the needed games are built."""
+    team's last ROTATION_GAMES games up to k, with the points and minutes per game they played
+    in that window and `in_k` (they have a row in k). Only the needed windows are built."""
     dated = games[["team_abbr", "ordinal", "game_id", "game_date"]]
     k_dates = dated.rename(columns={"ordinal": "k", "game_date": "k_date"})[
         ["team_abbr", "k", "k_date"]]
@@ -291,15 +295,40 @@ def _rotation_absences(history: pd.DataFrame, games: pd.DataFrame,
     per["pts_pg"] = per["pts"] / per["games"]
     per["min_pg"] = per["mins"] / per["games"]
     rotation = (per["games"] >= ROTATION_MIN_GAMES) & (per["min_pg"] >= ROTATION_MIN_MINUTES)
-    return per.loc[rotation & ~per["in_k"], ["team_abbr", "k", "player_lookup", "pts_pg",
-                                              "min_pg"]]
+    return per.loc[rotation, ["team_abbr", "k", "player_lookup", "pts_pg", "min_pg", "in_k"]]
+
+
+def _absent(rotation: pd.DataFrame, keys: pd.DataFrame,
+            statuses: pd.DataFrame | None) -> pd.DataFrame:
+    """The rotation players absent tonight for each row key (`team_abbr`, `k`, `game_date`).
+
+    Where a pre-game injury report covers the team's date (`statuses`: domain.injuries
+    `pre_game_statuses`, any player of that team listed), the absent are the rotation players
+    it reports Out. Elsewhere (every backtest date: replay has no history of reports) the proxy:
+    the rotation players with no row in the team's previous game.
+    """
+    cand = keys.merge(rotation, on=["team_abbr", "k"])
+    absent = ~cand["in_k"].to_numpy(dtype=bool)
+    if statuses is not None and not statuses.empty and len(cand):
+        st = statuses.assign(game_date=pd.to_datetime(statuses["game_date"]).astype(
+            "datetime64[ns]"))
+        covered = pd.MultiIndex.from_frame(st[["game_date", "team_abbr"]].drop_duplicates())
+        out = pd.MultiIndex.from_frame(st.loc[st["status"] == "Out", [
+            "game_date", "team_abbr", "player_lookup"]])
+        is_covered = pd.MultiIndex.from_frame(cand[["game_date", "team_abbr"]]).isin(covered)
+        is_out = pd.MultiIndex.from_frame(cand[["game_date", "team_abbr", "player_lookup"]]
+                                          ).isin(out)
+        absent = np.where(is_covered, is_out, absent)
+    return cand[absent]
 
 
 def _availability_features(rows: pd.DataFrame, history: pd.DataFrame,
-                           last_game_day: np.ndarray) -> pd.DataFrame:
-    """Who is missing, from the box scores before the date: rotation teammates absent from the
-    team's previous game (count, points and minutes per game they leave) and the team games
-    the player himself missed since his last appearance."""
+                           last_game_day: np.ndarray,
+                           statuses: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Who is missing: rotation teammates absent tonight (count, points and minutes per game
+    they leave; `_absent`: the pre-game injury report where one covers the team, else absent
+    from the team's previous game) and the team games the player himself missed since his last
+    appearance."""
     n = len(rows)
     out = {c: np.full(n, np.nan) for c in ("rotation_absent_count", "rotation_absent_pts",
                                            "rotation_absent_min", "games_missed_before")}
@@ -315,17 +344,19 @@ def _availability_features(rows: pd.DataFrame, history: pd.DataFrame,
     has = idx >= 0
     safe = np.maximum(idx, 0)
     k = np.where(has, log.values["ordinal"][safe], -1).astype(np.int64)
-    needed = pd.DataFrame({"team_abbr": rows["team_abbr"].to_numpy()[has],
-                           "k": k[has]}).drop_duplicates()
-    absent = _rotation_absences(history, games, needed)
-    per_team = absent.groupby(["team_abbr", "k"]).agg(
+    row_keys = pd.DataFrame({"team_abbr": rows["team_abbr"].to_numpy(), "k": k,
+                             "game_date": rows["game_date"].to_numpy()})
+    needed = row_keys[has].drop_duplicates()
+    rotation = _rotations(history, games, needed[["team_abbr", "k"]].drop_duplicates())
+    absent = _absent(rotation, needed, statuses)
+    per_team = absent.groupby(["team_abbr", "k", "game_date"]).agg(
         count=("player_lookup", "size"), pts=("pts_pg", "sum"), mins=("min_pg", "sum"))
-    keys = pd.MultiIndex.from_arrays([rows["team_abbr"].to_numpy(), k])
+    keys = pd.MultiIndex.from_frame(row_keys)
     team_vals = per_team.reindex(keys).fillna(0.0).to_numpy()
     # The row's own player is not his own absent teammate.
-    own = absent.set_index(["team_abbr", "k", "player_lookup"])[["pts_pg", "min_pg"]].reindex(
-        pd.MultiIndex.from_arrays([rows["team_abbr"].to_numpy(), k,
-                                   rows["player_lookup"].to_numpy()]))
+    own = absent.set_index(["team_abbr", "k", "game_date", "player_lookup"])[
+        ["pts_pg", "min_pg"]].reindex(pd.MultiIndex.from_frame(
+            row_keys.assign(player_lookup=rows["player_lookup"].to_numpy())))
     is_own = own["pts_pg"].notna().to_numpy()
     own_vals = own.fillna(0.0).to_numpy()
     out["rotation_absent_count"] = np.where(has, team_vals[:, 0] - is_own, np.nan)
@@ -372,13 +403,15 @@ def _game_line_features(rows: pd.DataFrame, game_lines: pd.DataFrame | None) -> 
 
 def build_feature_rows(context: pd.DataFrame, history: pd.DataFrame, offense: pd.DataFrame,
                        defense: pd.DataFrame, created_at: pd.Timestamp,
-                       game_lines: pd.DataFrame | None = None) -> pd.DataFrame:
+                       game_lines: pd.DataFrame | None = None,
+                       injury_report: pd.DataFrame | None = None) -> pd.DataFrame:
     """Feature rows for every (date, player) in `context`, each from games before its date.
 
     `history` is player_game_summary, `offense`/`defense` the team summaries; all may include
     dates on or after a context date (a range backfill): each row reads only its keys' last
     games strictly before its own date. `game_lines` (nba_raw.game_lines) is read for the row's
-    own game only: a closing line is set before tip-off.
+    own game only: a closing line is set before tip-off. `injury_report` (nba_raw.injury_report)
+    is read only from reports published before the row's tip-off (domain.injuries).
     """
     if context.empty:
         return pd.DataFrame()
@@ -393,7 +426,13 @@ def build_feature_rows(context: pd.DataFrame, history: pd.DataFrame, offense: pd
         players = pd.DataFrame({c: np.nan for c in PLAYER_FEATURES}, index=rows.index).assign(
             games_played_season=0.0, last_game_date=np.iinfo(np.int64).min, history_games=0)
     teams = _team_features(rows, offense, defense)
-    available = _availability_features(rows, history, players["last_game_date"].to_numpy())
+    statuses = None
+    if injury_report is not None and not injury_report.empty:
+        tipoffs = rows[["game_date", "team_abbr"]].assign(
+            tipoff_utc=rows["tipoff_utc"] if "tipoff_utc" in rows else None)
+        statuses = pre_game_statuses(injury_report, tipoffs)
+    available = _availability_features(rows, history, players["last_game_date"].to_numpy(),
+                                       statuses)
     lines = _game_line_features(rows, game_lines)
     new = pd.concat([players, teams, available, lines], axis=1)
     rows = pd.concat([rows.drop(columns=[c for c in new if c in rows.columns]), new], axis=1)

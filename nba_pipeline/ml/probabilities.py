@@ -295,6 +295,58 @@ def price_rows(rows: pd.DataFrame, market: pd.DataFrame, calibration: Calibratio
     out["ev"] = np.round(ev, 4)
     out["recommendation"] = rec
     out["confidence"] = np.round(np.clip(np.nan_to_num(win, nan=0.5), 0.0, 1.0), 4)
+    out["pass_reason"] = pass_reasons(rec, out["line_value"].to_numpy(dtype=float), priced, ev,
+                                      min_ev)
+    return out
+
+
+def pass_reasons(rec: np.ndarray, line: np.ndarray, priced: np.ndarray, ev: np.ndarray,
+                 min_ev: float) -> np.ndarray:
+    """Why each PASS row is one (None on OVER/UNDER): no line, no price, or too little value."""
+    reasons = np.full(len(rec), None, dtype=object)
+    for i in np.flatnonzero(rec == "PASS"):
+        if not np.isfinite(line[i]):
+            reasons[i] = "no line"
+        elif not priced[i]:
+            reasons[i] = "no book price at the consensus line"
+        else:
+            reasons[i] = f"ev {ev[i]:+.3f} below {min_ev:.2f}"
+    return reasons
+
+
+def pass_kinds(rows: pd.DataFrame) -> dict[str, int]:
+    """PASS rows counted by kind of reason (the report time and the ev value left out)."""
+    if rows.empty:
+        return {}
+    reasons = rows.loc[rows["recommendation"] == "PASS", "pass_reason"].astype("string")
+    kinds = reasons.str.replace(r" \(.*\)$", "", regex=True).str.replace(
+        r"^ev .*", f"ev below {MIN_EV:.2f}", regex=True)
+    return {str(k): int(v) for k, v in kinds.value_counts().items()}
+
+
+def pass_reported_out(rows: pd.DataFrame, out_players: pd.DataFrame) -> pd.DataFrame:
+    """PASS for every row of a player reported Out before tip-off, the report named in
+    `pass_reason`: no side is priced on a player who is not expected to play.
+
+    `out_players` is `domain.injuries.reported_out` (game_date, team_abbr, player_lookup,
+    report_time_utc). `ev` and `p_over` stay as computed, so grading still sees what the model
+    thought; only the recommendation changes.
+    """
+    if out_players.empty or rows.empty:
+        return rows
+    keys = ["game_date", "team_abbr", "player_lookup"]
+    found = rows[keys].assign(game_date=pd.to_datetime(rows["game_date"]).astype(
+        "datetime64[ns]")).merge(out_players.assign(game_date=pd.to_datetime(
+            out_players["game_date"]).astype("datetime64[ns]")), on=keys, how="left")
+    when = pd.to_datetime(found["report_time_utc"], utc=True)
+    hit = when.notna().to_numpy()
+    if not hit.any():
+        return rows
+    out = rows.copy()
+    reasons = out["pass_reason"].to_numpy(dtype=object).copy()
+    reasons[hit] = [f"reported Out (injury report {t:%Y-%m-%d %H:%M} UTC)" for t in when[hit]]
+    out["pass_reason"] = reasons
+    out["recommendation"] = np.where(hit, "PASS", out["recommendation"].to_numpy())
     return out
 
 

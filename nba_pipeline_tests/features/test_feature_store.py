@@ -296,3 +296,56 @@ def test_games_older_than_the_history_window_do_not_count(tables) -> None:
                            equal_nan=True)
     assert not np.allclose(full["opp_def_rating_last15"], team_dropped["opp_def_rating_last15"],
                            equal_nan=True)
+
+
+def _rotation_regulars(tables, team: str, n: int = 2) -> list[str]:
+    """`n` players of `team` with 15+ minutes in each of its last 5 games before D."""
+    pgs = tables.player_game_summary
+    before = pgs[(pgs["team_abbr"] == team) & (pgs["game_date"] < D)]
+    last5 = sorted(before["game_id"].unique(), key=lambda g: before.loc[
+        before["game_id"] == g, "game_date"].iloc[0])[-5:]
+    recent = before[before["game_id"].isin(last5) & (before["minutes"] >= 15)]
+    counts = recent.groupby("player_lookup")["game_id"].nunique()
+    return sorted(counts[counts == 5].index)[:n]
+
+
+def _report(team: str, players: list[str], at: str, status: str = "Out") -> pd.DataFrame:
+    return pd.DataFrame({"game_date": [D] * len(players),
+                         "report_time_utc": [pd.Timestamp(at, tz="UTC")] * len(players),
+                         "team_abbr": [team] * len(players), "player_lookup": players,
+                         "status": [status] * len(players)})
+
+
+def test_teammates_reported_out_before_tip_off_are_the_absent_rotation(tables) -> None:
+    """A pre-game report covering a team replaces the previous-game proxy for that team's rows
+    on that date; a report published after tip-off changes nothing (point-in-time)."""
+    day = _day(tables)
+    team = day["team_abbr"].value_counts().index[0]
+    out = _rotation_regulars(tables, team)
+    assert len(out) == 2
+    clean = _features(tables, day)
+    cols = ["rotation_absent_count", "rotation_absent_pts", "rotation_absent_min"]
+
+    def with_report(report: pd.DataFrame) -> pd.DataFrame:
+        return fs.build_feature_rows(day, tables.player_game_summary, tables.team_offense,
+                                     tables.team_defense, created_at=CREATED,
+                                     game_lines=tables.game_lines, injury_report=report)
+
+    reported = with_report(_report(team, out, "2024-03-05 17:30"))
+    mates = (reported["team_abbr"] == team) & ~reported["player_lookup"].isin(out)
+    assert mates.sum() > 5
+    assert (reported.loc[mates, "rotation_absent_count"] == 2).all()
+    assert (reported.loc[mates, "rotation_absent_min"] >= 30).all()
+    # each reported player's own row counts only the other one
+    assert (reported.loc[reported["player_lookup"].isin(out), "rotation_absent_count"]
+            == 1).all()
+    # other teams' rows keep the proxy
+    others = reported["team_abbr"] != team
+    pd.testing.assert_frame_equal(reported.loc[others, cols], clean.loc[others, cols])
+    # published after a 19:00 ET (00:00 UTC) tip: not pre-game knowledge, nothing moves
+    late = with_report(_report(team, out, "2024-03-06 01:00"))
+    pd.testing.assert_frame_equal(late[cols], clean[cols])
+    # a later report clearing them (Available) supersedes the Out: nobody is absent
+    cleared = with_report(pd.concat([_report(team, out, "2024-03-05 17:30"),
+                                     _report(team, out, "2024-03-05 22:00", "Available")]))
+    assert (cleared.loc[mates, "rotation_absent_count"] == 0).all()

@@ -21,6 +21,7 @@ from nba_pipeline.tables import (
     CONTEXT,
     FEATURES,
     GAME_LINES,
+    INJURY_REPORT,
     PGS,
     TEAM_DEFENSE,
     TEAM_OFFENSE,
@@ -43,17 +44,20 @@ FEATURE_WORKING = ("tipoff_utc", "has_line", "line_books", "last_game_date")
         # The day's closing lines (pre-game by definition). Not a gating same-day input
         # (tables.py): a day without lines gets NaN line features, and the rows are rebuilt
         # when the lines land.
-        **same_day(game_lines=GAME_LINES),
+        # Pre-game injury reports (only those published before tip-off are read): their Out
+        # players are the absent rotation teammates. Not gating either.
+        **same_day(game_lines=GAME_LINES, injury_report=INJURY_REPORT),
     },
     checks=FEATURE_STORE_CHECKS,
 )
 def ml_feature_store_v2(context: AssetExecutionContext,
                         upcoming_player_game_context: pd.DataFrame,
                         player_history: pd.DataFrame, team_offense: pd.DataFrame,
-                        team_defense: pd.DataFrame, game_lines: pd.DataFrame) -> Iterator:
+                        team_defense: pd.DataFrame, game_lines: pd.DataFrame,
+                        injury_report: pd.DataFrame) -> Iterator:
     rows = build_feature_rows(upcoming_player_game_context, player_history, team_offense,
                               team_defense, created_at=pd.Timestamp.now(tz="UTC"),
-                              game_lines=game_lines)
+                              game_lines=game_lines, injury_report=injury_report)
     frame = table_frame(rows, FEATURES, working=FEATURE_WORKING)
     yield from checked_output(context, FEATURES, FEATURE_STORE_CHECKS, frame, {
         "rows": len(frame), "feature_version": FEATURE_VERSION,

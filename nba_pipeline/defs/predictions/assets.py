@@ -9,6 +9,7 @@ import pandas as pd
 from dagster import AssetExecutionContext, Failure, MetadataValue, Output
 
 from nba_pipeline.defs.predictions.checks import GAP_CHECKS, PREDICTION_CHECKS
+from nba_pipeline.domain.injuries import reported_out, schedule_tipoffs
 from nba_pipeline.features.feature_store import FEATURE_VERSION
 from nba_pipeline.lib.warehouse_asset import (
     checked_output,
@@ -24,6 +25,7 @@ from nba_pipeline.storage.landing import LandingStore
 from nba_pipeline.tables import (
     CONTEXT,
     FEATURES,
+    INJURY_REPORT,
     PGS,
     POINTS_MODEL,
     PREDICTION_GAPS,
@@ -124,19 +126,22 @@ def points_model(context: AssetExecutionContext, landing_store: LandingStore,
 
 @warehouse_asset(
     PREDICTIONS,
-    # Lines and schedule are read only by `lined_days_have_predictions`: the slate as the
-    # sources list it.
+    # Lines price the rows and, with the schedule, make the slate `lined_days_have_predictions`
+    # checks. The injury report is read, not gating (tables.py): a day without one is priced
+    # as it is, and a report that lands later rebuilds the day.
     ins=same_day(features=FEATURES, points_model=POINTS_MODEL, player_prop_lines=PROP_LINES,
-                 schedule=SCHEDULE),
+                 schedule=SCHEDULE, injury_report=INJURY_REPORT),
     checks=PREDICTION_CHECKS,
 )
 def player_prop_predictions(context: AssetExecutionContext, landing_store: LandingStore,
                             features: pd.DataFrame, points_model: pd.DataFrame,
-                            player_prop_lines: pd.DataFrame, schedule: pd.DataFrame
-                            ) -> Iterator:
-    """Every expected player gets one active row per system; re-running a day replaces it."""
+                            player_prop_lines: pd.DataFrame, schedule: pd.DataFrame,
+                            injury_report: pd.DataFrame) -> Iterator:
+    """Every expected player gets one active row per system; re-running a day replaces it.
+    A player reported Out before tip-off gets PASS with the report named."""
     created_at = pd.Timestamp.now(tz="UTC")
     market = probabilities.market_prices(player_prop_lines, features)
+    out_players = reported_out(injury_report, schedule_tipoffs(schedule))
     out = []
     for model_row in points_model.itertuples(index=False):
         day = features[pd.to_datetime(features["game_date"]) == pd.Timestamp(model_row.game_date)]
@@ -145,14 +150,19 @@ def player_prop_predictions(context: AssetExecutionContext, landing_store: Landi
         booster = points_model_lib.load(landing_store.read_bytes(model_row.artifact_key))
         info_key = _artifact_keys(model_row.model_version)[1]
         info = points_model_lib.ModelInfo.from_json(landing_store.read_bytes(info_key).decode())
-        out.append(predict_day(day, booster, info, created_at, market,
-                               _read_calibration(landing_store, info.model_version)))
+        out.append(probabilities.pass_reported_out(predict_day(
+            day, booster, info, created_at, market,
+            _read_calibration(landing_store, info.model_version)), out_players))
     frame = table_frame(pd.concat(out, ignore_index=True) if out else pd.DataFrame(), PREDICTIONS)
+    passed_out = frame["pass_reason"].astype("string").str.startswith("reported Out").fillna(
+        False) if len(frame) else pd.Series(dtype=bool)
     yield from checked_output(context, PREDICTIONS, PREDICTION_CHECKS, frame, {
         "predictions": len(frame),
         "with_line": int(frame["line_value"].notna().sum()),
         "picks": int(frame["recommendation"].isin(["OVER", "UNDER"]).sum()),
         "priced": int(frame["ev"].notna().sum()) if len(frame) else 0,
+        "reported_out": int(passed_out.sum()),
+        "pass_reasons": probabilities.pass_kinds(frame),
         "cold_starts": frame.loc[frame["system_id"] == "lightgbm", "cold_start"]
         .value_counts().to_dict() if len(frame) else {},
     }, {"features": features, "player_prop_lines": player_prop_lines, "schedule": schedule})

@@ -17,7 +17,8 @@ from nba_pipeline.storage.landing import LandingStore
 from nba_pipeline.tables import PREDICTIONS, PUBLISHED
 
 # 2: p_over, market_p_over, ev (issue 17); recommendations come from EV.
-SCHEMA_VERSION = "2"
+# 3: pass_reason (a player reported Out before tip-off is a PASS that says so).
+SCHEMA_VERSION = "3"
 PUBLISH_PREFIX = "published/predictions"
 
 
@@ -46,6 +47,8 @@ def predictions_document(game_date: str, predictions: pd.DataFrame) -> dict:
             "p_over": _number(getattr(r, "p_over", None)),
             "market_p_over": _number(getattr(r, "market_p_over", None)),
             "ev": _number(getattr(r, "ev", None)),
+            "pass_reason": None if pd.isna(getattr(r, "pass_reason", None))
+            else str(r.pass_reason),
         })
     return {"schema_version": SCHEMA_VERSION, "game_date": game_date,
             "generated_at": pd.Timestamp.now(tz="UTC").isoformat(),
