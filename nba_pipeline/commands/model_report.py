@@ -57,6 +57,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--home", "--warehouse", dest="home", type=Path, default=None,
                         help="read an NBA_PIPELINE_HOME (warehouse.duckdb + landing/) that a "
                              "backfill or the demo already wrote, instead of materializing")
+    parser.add_argument("--keep-home", type=Path, default=None,
+                        help="materialize into this new folder instead of a temporary one and "
+                             "keep it (read it again with --home, or with bench.ablation)")
     parser.add_argument("--quick", action="store_true",
                         help=f"the demo's short span: history {demo.QUICK_HISTORY[0][0]}.., "
                              f"span {demo.QUICK_PREDICT[0]}..{demo.QUICK_PREDICT[1]} (a minute)")
@@ -82,8 +85,14 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.write(f"model-report: no history before {start} (history starts "
                              f"{demo.HISTORY[0][0]})\n")
             return 2
-        with tempfile.TemporaryDirectory(prefix="nba-model-report-") as tmp:
-            report = materialize_and_report(Path(tmp), history, start, end, args.data_dir)
+        if args.keep_home is not None:
+            if args.keep_home.exists() and any(args.keep_home.iterdir()):
+                sys.stderr.write(f"model-report: --keep-home {args.keep_home} is not empty\n")
+                return 2
+            report = materialize_and_report(args.keep_home, history, start, end, args.data_dir)
+        else:
+            with tempfile.TemporaryDirectory(prefix="nba-model-report-") as tmp:
+                report = materialize_and_report(Path(tmp), history, start, end, args.data_dir)
     report["seconds"] = round(time.perf_counter() - started, 1)
     sys.stdout.write((json.dumps(report, indent=2) if args.json else render(report)) + "\n")
     return 0 if report["rows"] else 1

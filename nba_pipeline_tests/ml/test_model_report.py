@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from nba_pipeline.cli import main
@@ -172,3 +173,44 @@ def test_the_report_breaks_mae_down_by_cold_start(built: tuple[Path, dict]) -> N
     assert breakdown["without"]["rows"] >= report["rows"] > 100
     assert sum(p["rows"] for p in breakdown["by_kind"].values()) == breakdown["with"]["rows"]
     assert "MAE by cold_start" in model_report.render(report)
+
+
+def test_keep_home_refuses_a_folder_in_use(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / "used").mkdir()
+    (tmp_path / "used" / "warehouse.duckdb").write_text("")
+    assert main(["model-report", "--keep-home", str(tmp_path / "used")]) == 2
+    assert "is not empty" in capsys.readouterr().err
+
+
+def test_the_ablation_retrains_the_served_lightgbm_exactly(built: tuple[Path, dict]) -> None:
+    """bench.ablation's shipped variant retrains each week's model as points_model did: its
+    span predictions equal the lightgbm rows the assets wrote (deterministic training)."""
+    from bench import ablation
+
+    home, _ = built
+    labelled = ablation.load(home)
+    dates = labelled["game_date"].dt.date
+    span = labelled[(dates >= START) & (dates <= END) & labelled["points_line"].notna()
+                    ].reset_index(drop=True)
+    saved = model_lib.MODEL_FEATURES
+    try:
+        result, preds = ablation.run_variant(labelled, span, ablation.VARIANTS["shipped (46)"])
+    finally:
+        model_lib.MODEL_FEATURES = saved
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        served = con.execute(
+            "SELECT game_date, player_lookup, predicted_points "
+            "FROM nba_predictions.player_prop_predictions WHERE is_active "
+            "AND system_id = 'lightgbm' AND cold_start IS NULL AND game_date BETWEEN ? AND ?",
+            [START, END]).df()
+    finally:
+        con.close()
+    assert result["rows"] == len(span) > 50
+    assert result["val_rows_volume"] > 100
+    both = span.assign(retrained=preds).merge(
+        served.assign(game_date=pd.to_datetime(served["game_date"])),
+        on=["game_date", "player_lookup"])
+    assert len(both) > 0.9 * len(span)
+    assert (both["retrained"] - both["predicted_points"]).abs().max() <= 0.005 + 1e-9  # 2 dp
