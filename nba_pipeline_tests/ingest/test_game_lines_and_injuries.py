@@ -16,6 +16,7 @@ from nba_pipeline.domain.injuries import (
     with_player_ids,
 )
 from nba_pipeline.ingest.parsers.balldontlie import parse_bdl_injuries
+from nba_pipeline.ingest.parsers.common import stack_rows
 from nba_pipeline.ingest.parsers.game_lines import (
     CLOSING_LINE_CODES,
     closing_code_tricode,
@@ -60,7 +61,7 @@ def test_live_list_parses_and_a_wrong_shape_names_the_field() -> None:
 
 
 def test_consensus_medians_no_vig_and_the_schedule_sides() -> None:
-    books = pd.concat([
+    books = stack_rows([
         parse_historical_game_odds(sample("odds_api_historical_game_lines/raw_9221b91f.json"),
                                    DAY, "k1"),
         parse_historical_game_odds(sample("oddsa_game_lines_his/raw_b722994c.json"), DAY, "k2")])
@@ -179,3 +180,17 @@ def test_statuses_names_and_player_ids() -> None:
     ids = with_player_ids(report, players)["player_id"]
     # Two players share a name: the report's team decides; an unknown name stays null.
     assert ids.iloc[0] == 1629651 and ids.iloc[1] == 1631114 and pd.isna(ids.iloc[2])
+
+
+def test_stacking_payload_rows_keeps_every_column_without_the_all_missing_warning() -> None:
+    import warnings
+
+    priced = pd.DataFrame({"game_id": ["a"], "price": [-110.0], "book": ["x"]})
+    unpriced = pd.DataFrame({"game_id": ["b"], "price": [None], "note": ["late"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        rows = stack_rows([priced, pd.DataFrame(), unpriced])
+    assert list(rows.columns) == ["game_id", "price", "book", "note"]
+    assert rows["price"].dtype == float and rows["price"].isna().tolist() == [False, True]
+    assert rows["note"].tolist()[1] == "late" and pd.isna(rows["book"].iloc[1])
+    assert stack_rows([]).empty

@@ -22,7 +22,7 @@ from nba_pipeline.ingest.endpoints import (
     parse_landed,
     schedule_source_games,
 )
-from nba_pipeline.ingest.parsers.common import SOURCE_GAME_COLUMNS
+from nba_pipeline.ingest.parsers.common import SOURCE_GAME_COLUMNS, stack_rows
 from nba_pipeline.ingest.parsers.nba_com import DROPPED_GAME_TYPES, type_label
 from nba_pipeline.ingest.payloads import PayloadError
 from nba_pipeline.lib.landed_inputs import chosen_fetches, parsed_inputs
@@ -97,8 +97,7 @@ def parse_window(context: AssetExecutionContext, store: LandingStore, table: Tab
     for line in report["landing_skipped"][:10] + report["partial_fetches"][:10]:
         context.log.warning(f"{table.name}: {line}")
     context.log.info(f"parsed {files} landed file(s) for {table.name} ({window_label(context)})")
-    frames = [f for f in frames if len(f)]
-    return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), report
+    return stack_rows(frames), report
 
 
 def schedule_source(context: AssetExecutionContext, store: LandingStore) -> pd.DataFrame:

@@ -143,3 +143,18 @@ def numeric_cells(frame: pd.DataFrame, columns: list[str], describe: Callable[[i
         raise PayloadError(source, endpoint, game_date, key,
                            f"{len(bad)} cell(s) are not numbers: {'; '.join(bad[:5])}")
     return out
+
+
+def stack_rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Several parsers' rows as one frame, every column kept in first-seen order.
+
+    A column that is all missing in one payload (no book quoted a price that day) does not
+    decide the stacked column's type: it is left out of that frame before the concat and comes
+    back as missing, which is what pandas did implicitly before deprecating it (FutureWarning).
+    """
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame()
+    columns = list(dict.fromkeys(c for f in frames for c in f.columns))
+    return pd.concat([f.dropna(axis=1, how="all") for f in frames], ignore_index=True
+                     ).reindex(columns=columns)
