@@ -76,7 +76,9 @@ CREATE TABLE IF NOT EXISTS `{project}.nba_predictions.prediction_accuracy` (
   -- American price of the recommended side (the bet taken) and its profit per unit staked
   -- (a push returns the stake: 0); NULL for PASS.
   bet_price FLOAT64,
-  profit FLOAT64
+  profit FLOAT64,
+  -- The prediction's reason for a PASS (no line, no price, ev below MIN_EV, reported Out).
+  pass_reason STRING
 )
 PARTITION BY game_date
 CLUSTER BY system_id, player_lookup
