@@ -16,6 +16,7 @@ from nba_pipeline import paths
 from nba_pipeline.hygiene import home_lock, reap_dead_runs
 from nba_pipeline.partitions import InvalidRangeError, validate_range
 from nba_pipeline.storage.pool_slots import guard_pool_slots
+from nba_pipeline.storage.sqlite_instance import configure_event_log
 
 
 def declared_pools(defs: Definitions) -> set[str]:
@@ -85,6 +86,14 @@ def _write_instance_yaml(home: Path, kind: str | None) -> None:
         shutil.copy(paths.instance_template(), target)
 
 
+def _is_template(path: Path) -> bool:
+    """The repository's own dagster.yaml (a home set to the checkout): never rewritten."""
+    try:
+        return path.resolve() == paths.instance_template().resolve()
+    except FileNotFoundError:
+        return False
+
+
 def _ensure_pool(instance: DagsterInstance, pool: str) -> None:
     """Create `pool` at the configured default limit, or move it there if the default changed.
 
@@ -114,7 +123,9 @@ def prepare_home(home: Path, pools: Iterable[str], *, reap: bool = False,
     leave two slots in a pool whose limit is one (two warehouse writers at once). Preparing the
     storage and every declared pool here, serialized, leaves nothing for the runs to create.
     A limit changed in dagster.yaml is applied the next time a command prepares the home, and
-    the database is told to refuse a second claim of a held slot (`storage.pool_slots`).
+    the database is told to refuse a second claim of a held slot (`storage.pool_slots`). A
+    sqlite home's event log is the pooled one (`storage.sqlite_instance`), added to a home made
+    before it when its dagster.yaml configures no storage of its own.
 
     With `reap`, runs whose process is gone are then marked failed and their slots freed
     (`hygiene.reap_dead_runs`), under the same lock; returns what was reaped.
@@ -125,6 +136,8 @@ def prepare_home(home: Path, pools: Iterable[str], *, reap: bool = False,
     """
     with home_lock(home):
         _write_instance_yaml(home, kind or instance_kind())
+        if home_storage(home) == "sqlite" and not _is_template(home / "dagster.yaml"):
+            configure_event_log(home)
         with DagsterInstance.from_config(str(home)) as instance:
             for pool in sorted(pools):
                 _ensure_pool(instance, pool)
