@@ -174,7 +174,11 @@ def test_asset_graph_shows_the_pipeline(webserver, browser):
     _wait_loaded(browser)
     shot = _shot(browser, "asset_graph_raw")
     assert all(name in body for name in ["player_boxscores", "schedule", "player_prop_lines",
-                                         "upcoming_player_game_context", "nba_boxscores"])
+                                         "nba_boxscores"])
+    # ...and the group's edges out to the next phases (which of them fit in the viewport
+    # depends on the layout: the injury report now also feeds features and predictions)
+    assert {"upcoming_player_game_context", "player_game_summary", "player_prop_predictions",
+            "ml_feature_store_v2"} & set(body.split()), body
     body = browser.find_element("tag name", "body").text
     assert "Loading..." not in body
     # Each node sums its checks: the bad day failed 2 of player_boxscores' 9 checks.
