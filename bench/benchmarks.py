@@ -41,8 +41,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from nba_pipeline import paths
-
 # The checkout root: the children import `bench.benchmarks` from here, whatever their cwd.
 CHECKOUT = Path(__file__).resolve().parent.parent
 LEGACY_DAY_S = 52 * 60  # the replaced pipeline: about 52 minutes per game day
@@ -588,8 +586,9 @@ def run_bench(plan: Plan, log: Callable[[str], None], keep: Path | None = None
     workdir = Path(tempfile.mkdtemp(prefix="nba_bench_")) if keep is None else keep
     workdir.mkdir(parents=True, exist_ok=True)
     dagster_home = workdir / "dagster_home"
-    dagster_home.mkdir(exist_ok=True)
-    shutil.copy(paths.instance_template(), dagster_home / "dagster.yaml")
+    # Prepared as every command prepares its home (pools, the pooled event log).
+    from nba_pipeline.commands.instance import declared_pools, prepare_home
+    prepare_home(dagster_home, declared_pools(_defs(workdir / "defs_home")), kind="sqlite")
     env = BenchEnv(workdir, dagster_home, log)
     info = machine()
     started = time.perf_counter()
