@@ -228,12 +228,17 @@ def _naive_features(home: Path, day: date, limit: int | None) -> tuple[Any, floa
         since = day - timedelta(days=PLAYER_HISTORY_DAYS)
         for i in range(len(rows)):
             row = rows.iloc[[i]]
-            # His games and his team's (the availability features read his teammates' rows).
+            # His games, his team's, and his teammates' rows in every game he played (the
+            # availability features read his team; his points share reads the team's points,
+            # for a traded player his former team's too).
+            player = row["player_lookup"].iloc[0]
             player_hist = _query(
                 con, "SELECT * FROM nba_analytics.player_game_summary "
-                     "WHERE (player_lookup = ? OR team_abbr = ?) "
+                     "WHERE (player_lookup = ? OR team_abbr = ? OR (team_abbr, game_id) IN "
+                     "(SELECT team_abbr, game_id FROM nba_analytics.player_game_summary "
+                     "WHERE player_lookup = ?)) "
                      "AND game_date >= ? AND game_date < ? ORDER BY game_date",
-                [row["player_lookup"].iloc[0], row["team_abbr"].iloc[0], since, day])
+                [player, row["team_abbr"].iloc[0], player, since, day])
             teams = {row["team_abbr"].iloc[0], row["opponent_abbr"].iloc[0]}
             out.append(build_feature_rows(
                 row, player_hist, offense[offense["team_abbr"].isin(teams)],
