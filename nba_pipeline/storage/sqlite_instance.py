@@ -147,9 +147,6 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         super().dispose()
 
 
-EVENT_LOG_CLASS = f"{PooledSqliteEventLogStorage.__module__}.{PooledSqliteEventLogStorage.__name__}"
-
-
 def event_log_block(home: Path) -> str:
     """The dagster.yaml lines a local sqlite home uses for its event log (same files as
     Dagster's default: `<home>/history/runs`)."""

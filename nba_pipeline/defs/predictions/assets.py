@@ -154,15 +154,14 @@ def player_prop_predictions(context: AssetExecutionContext, landing_store: Landi
             day, booster, info, created_at, market,
             _read_calibration(landing_store, info.model_version)), out_players))
     frame = table_frame(pd.concat(out, ignore_index=True) if out else pd.DataFrame(), PREDICTIONS)
-    passed_out = frame["pass_reason"].astype("string").str.startswith("reported Out").fillna(
-        False) if len(frame) else pd.Series(dtype=bool)
+    pass_kinds = probabilities.pass_kinds(frame)
     yield from checked_output(context, PREDICTIONS, PREDICTION_CHECKS, frame, {
         "predictions": len(frame),
         "with_line": int(frame["line_value"].notna().sum()),
         "picks": int(frame["recommendation"].isin(["OVER", "UNDER"]).sum()),
         "priced": int(frame["ev"].notna().sum()) if len(frame) else 0,
-        "reported_out": int(passed_out.sum()),
-        "pass_reasons": probabilities.pass_kinds(frame),
+        "reported_out": pass_kinds.get("reported Out", 0),
+        "pass_reasons": pass_kinds,
         "cold_starts": frame.loc[frame["system_id"] == "lightgbm", "cold_start"]
         .value_counts().to_dict() if len(frame) else {},
     }, {"features": features, "player_prop_lines": player_prop_lines, "schedule": schedule})
